@@ -1,0 +1,1 @@
+from haystack.backends.whoosh_backend import WhooshEngine as VietnameseWhooshEngine  # noqa

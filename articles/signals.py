@@ -1,0 +1,29 @@
+"""Model signals: every change to what the index holds is queued for it."""
+
+from django.db.models.signals import m2m_changed, post_save
+
+from articles.models import Article, IctField, Province
+from articles.search.indexing import queue_for_index
+
+
+def _queue_related(sender, instance, created=False, **kwargs) -> None:
+    # A renamed province or field changes the documents of its articles.
+    if created or kwargs.get("raw"):
+        return
+    queue_for_index(list(instance.articles.values_list("pk", flat=True)))
+
+
+def _queue_m2m(sender, instance, action, pk_set=None, reverse=False, **kwargs) -> None:
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if reverse:
+        # field.articles.add(...): the articles are in pk_set, or all of them on clear.
+        ids = list(pk_set) if pk_set else list(instance.articles.values_list("pk", flat=True))
+        queue_for_index(ids)
+    else:
+        queue_for_index([instance.pk])
+
+
+post_save.connect(_queue_related, sender=Province, dispatch_uid="index-province")
+post_save.connect(_queue_related, sender=IctField, dispatch_uid="index-ictfield")
+m2m_changed.connect(_queue_m2m, sender=Article.fields.through, dispatch_uid="index-article-fields")

@@ -1,0 +1,80 @@
+"""Vietnamese text normalization shared by import, slugs and search.
+
+Kept free of pyvi and Django so that it is cheap to import anywhere. The
+word segmentation built on top of it lives in ``articles.analysis``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Look-alike letters that appear in scraped text in place of Đ/đ.
+_LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"})
+
+# Old-style tone placement on the closing vowel of oa/oe/uy at the end of a
+# syllable (hoá, khoẻ, uỷ) moved to the canonical one (hóa, khỏe, ủy).
+_TONE_MOVES = {
+    "oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}
+_TONE_RE = re.compile(
+    r"(?<![qQ\w])(\w*?)(?<![qQ])(" + "|".join(_TONE_MOVES) + r")(?!\w)",
+    re.IGNORECASE,
+)
+
+# kĩ/kỹ, lí/lý, mĩ/mỹ, quí/quý, tỉ/tỷ: whole syllables only, canonical y.
+_IY = {"í": "ý", "ì": "ỳ", "ỉ": "ỷ", "ĩ": "ỹ", "ị": "ỵ"}
+_IY_RE = re.compile(r"(?<!\w)(k|l|m|t|qu)([íìỉĩị])(?!\w)", re.IGNORECASE)
+
+
+def _move_tone(match: re.Match) -> str:
+    prefix, pair = match.group(1), match.group(2)
+    # "quý"/"quỷ": the u belongs to the consonant qu, the mark stays on y.
+    if prefix[-1:].lower() == "q":
+        return match.group(0)
+    replacement = _TONE_MOVES[pair.lower()]
+    if pair[0].isupper():
+        replacement = replacement[0].upper() + replacement[1:]
+    if pair[1].isupper():
+        replacement = replacement[0] + replacement[1].upper()
+    return prefix + replacement
+
+
+def _iy(match: re.Match) -> str:
+    vowel = match.group(2)
+    new = _IY[vowel.lower()]
+    return match.group(1) + (new.upper() if vowel.isupper() else new)
+
+
+def normalize(text: str) -> str:
+    """NFC, look-alike letters fixed, one tone placement, one i/y spelling."""
+    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
+    text = _TONE_RE.sub(_move_tone, text)
+    return _IY_RE.sub(_iy, text)
+
+
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def unaccent(text: str) -> str:
+    """Strip every diacritic, keeping case: "Đắk Nông" -> "Dak Nong"."""
+    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES).translate(_FOLD_EXTRA)
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    )
+
+
+def fold(text: str) -> str:
+    """Lowercase, no diacritics: the form readers type without a Vietnamese keyboard."""
+    return unaccent(text).lower()
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+def collapse_spaces(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,26 @@
+"""gunicorn settings: ``gunicorn -c portal/gunicorn.conf.py portal.wsgi``."""
+
+import os
+
+bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+preload_app = True
+timeout = 60
+accesslog = "-" if os.environ.get("PORTAL_ACCESS_LOG") else None
+
+
+def on_starting(server) -> None:
+    # pyvi writes its model to a temporary file when imported; if forked
+    # workers inherit it untouched, the first worker to exit deletes the file
+    # under the others. Tokenizing once in the parent avoids that.
+    from pyvi import ViTokenizer
+
+    ViTokenizer.tokenize("khởi động")
+
+
+def post_fork(server, worker) -> None:
+    # Each worker opens its own Whoosh searcher and database connections.
+    from django.db import connections
+
+    for conn in connections.all():
+        conn.close()

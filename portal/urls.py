@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Quản trị Cổng tin ICT các tỉnh"
+admin.site.site_title = "Quản trị"
+admin.site.index_title = "Biên tập kho bài viết"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
+]
