@@ -136,6 +136,7 @@ HAYSTACK_CONNECTIONS = {
 # Index writes go through the queue drained after commit (articles/search/indexing.py).
 HAYSTACK_SIGNAL_PROCESSOR = "articles.search.indexing.QueuedSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
+HAYSTACK_CUSTOM_HIGHLIGHTER = "articles.search.highlight.EscapingHighlighter"
 
 # How long an index writer waits for Whoosh's write lock before leaving the
 # change queued for whichever process holds it.

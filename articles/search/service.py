@@ -1,0 +1,316 @@
+"""The search service: what the search page, listings, feeds, the JSON API
+and the admin ask for, independent of HTTP.
+
+``SearchParams.from_query_dict(request.GET)`` reads any query string without
+failing (bad values are dropped); ``search(params)`` returns articles with
+snippets, facet counts and suggestions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from django.utils.safestring import SafeString
+
+from articles.models import Article, IctField, Province
+from articles.search.backend import get_backend
+from articles.search.highlight import highlight_title, snippet
+from articles.search.query import ParsedQuery, abbreviation_table, compile_query, parse
+from articles.text import fold
+
+SORTS = {
+    "relevance": "Liên quan nhất",
+    "newest": "Mới nhất",
+    "oldest": "Cũ nhất",
+}
+PAGE_SIZE = 20
+MAX_PAGE = 500
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+
+def _ints(values: list[str]) -> list[int]:
+    result = []
+    for value in values:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            continue
+        if MIN_YEAR <= number <= MAX_YEAR and number not in result:
+            result.append(number)
+    return result
+
+
+def _slugs(values: list[str], known: set[str]) -> list[str]:
+    result = []
+    for value in values:
+        value = str(value).strip().lower()
+        if value in known and value not in result:
+            result.append(value)
+    return result
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    provinces: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = ""
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+    @classmethod
+    def from_query_dict(cls, data) -> SearchParams:
+        """Read ``request.GET`` (or a dict of lists); never raises."""
+
+        def getlist(key: str) -> list[str]:
+            if hasattr(data, "getlist"):
+                values = data.getlist(key)
+            else:
+                values = data.get(key, [])
+                values = values if isinstance(values, list) else [values]
+            # "a,b" and repeated keys both select several values.
+            return [part for v in values for part in str(v).split(",") if part.strip()]
+
+        def first(key: str) -> str:
+            values = getlist(key) if key not in {"q"} else _raw(data, key)
+            return values[0] if values else ""
+
+        years_range = _ints([first("tu_nam")]), _ints([first("den_nam")])
+        try:
+            page = int(first("page") or 1)
+        except ValueError:
+            page = 1
+        sort = first("sort")
+        return cls(
+            q=first("q")[:2000],
+            provinces=_slugs(getlist("province"), known_province_slugs()),
+            years=_ints(getlist("year")),
+            fields=_slugs(getlist("field"), known_field_codes()),
+            year_from=years_range[0][0] if years_range[0] else None,
+            year_to=years_range[1][0] if years_range[1] else None,
+            sort=sort if sort in SORTS else "",
+            page=min(max(page, 1), MAX_PAGE),
+        )
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort:
+            return self.sort
+        return "relevance" if self.q.strip() else "newest"
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(
+            self.provinces or self.years or self.fields or self.year_from or self.year_to
+        )
+
+    def with_page(self, page: int) -> SearchParams:
+        return replace(self, page=page)
+
+
+def _raw(data, key: str) -> list[str]:
+    if hasattr(data, "getlist"):
+        return data.getlist(key)
+    value = data.get(key, [])
+    return value if isinstance(value, list) else [value]
+
+
+def known_province_slugs() -> set[str]:
+    return {p.slug for p in province_list()}
+
+
+def known_field_codes() -> set[str]:
+    return {f.code for f in field_list()}
+
+
+def province_list() -> list[Province]:
+    return list(Province.objects.all())
+
+
+def field_list() -> list[IctField]:
+    return list(IctField.objects.all())
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    extra: str = ""
+
+
+@dataclass
+class Hit:
+    article: Article
+    score: float
+    snippet: SafeString
+    title_html: SafeString
+
+
+@dataclass
+class SearchOutcome:
+    params: SearchParams
+    parsed: ParsedQuery
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    suggestion: str = ""
+    suggested_province: Province | None = None
+
+    @property
+    def page_count(self) -> int:
+        return max(1, math.ceil(self.total / self.params.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.params.page < self.page_count
+
+    @property
+    def has_previous(self) -> bool:
+        return self.params.page > 1
+
+    @cached_property
+    def page_range(self) -> list[int | None]:
+        """Pages to link, with None where a gap is shown."""
+        current, last = self.params.page, self.page_count
+        pages = sorted({1, 2, last - 1, last, *range(current - 2, current + 3)})
+        shown: list[int | None] = []
+        for page in pages:
+            if 1 <= page <= last:
+                if shown and shown[-1] is not None and page - shown[-1] > 1:
+                    shown.append(None)
+                shown.append(page)
+        return shown
+
+    @property
+    def first_index(self) -> int:
+        return (self.params.page - 1) * self.params.page_size + 1 if self.hits else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.hits) - 1 if self.hits else 0
+
+
+def search(params: SearchParams, *, with_snippets: bool = True) -> SearchOutcome:
+    parsed = parse(params.q, abbreviation_table())
+    compiled = compile_query(parsed)
+    backend = get_backend()
+    if not parsed.required and parsed.text and not parsed.excluded:
+        # Only punctuation or operators: nothing to search for.
+        return _outcome(params, parsed, 0, [], {})
+    raw = backend.run_query(
+        compiled.match,
+        score=compiled.score,
+        exclude=compiled.exclude,
+        filters={
+            "province": params.provinces,
+            "year": [str(y) for y in params.years],
+            "fields": params.fields,
+        },
+        year_range=(params.year_from, params.year_to),
+        sort=params.effective_sort,
+        offset=(params.page - 1) * params.page_size,
+        limit=params.page_size,
+    )
+    ids = [pk for pk, _ in raw.hits]
+    articles = Article.objects.with_relations().in_bulk(ids)
+    terms = parsed.terms
+    hits = []
+    for pk, score in raw.hits:
+        article = articles.get(pk)
+        if article is None:  # deleted since the index was read
+            continue
+        hits.append(
+            Hit(
+                article=article,
+                score=score,
+                snippet=snippet(article.body, terms) if with_snippets else SafeString(""),
+                title_html=highlight_title(article.title, terms),
+            )
+        )
+    outcome = _outcome(params, parsed, raw.total, hits, raw.facets)
+    outcome.suggested_province = _province_in_query(params, parsed)
+    if parsed.typed_without_diacritics and raw.total < 10:
+        outcome.suggestion = diacritic_suggestion(parsed)
+    return outcome
+
+
+def _outcome(params, parsed, total, hits, raw_facets) -> SearchOutcome:
+    provinces = {p.slug: p for p in province_list()}
+    fields = {f.code: f for f in field_list()}
+    facets: dict[str, list[FacetValue]] = {}
+    counts = raw_facets.get("province", {})
+    facets["province"] = sorted(
+        (
+            FacetValue(
+                slug,
+                provinces[slug].name if slug in provinces else slug,
+                counts.get(slug, 0),
+                slug in params.provinces,
+                provinces[slug].unit_2025 if slug in provinces else "",
+            )
+            for slug in set(counts) | set(params.provinces)
+        ),
+        key=lambda v: (-v.count, fold(v.label)),
+    )
+    counts = raw_facets.get("year", {})
+    selected_years = {str(y) for y in params.years}
+    facets["year"] = sorted(
+        (
+            FacetValue(year, year, counts.get(year, 0), year in selected_years)
+            for year in set(counts) | selected_years
+        ),
+        key=lambda v: v.value,
+        reverse=True,
+    )
+    counts = raw_facets.get("fields", {})
+    facets["field"] = [
+        FacetValue(code, f.name, counts.get(code, 0), code in params.fields)
+        for code, f in fields.items()
+    ]
+    return SearchOutcome(params, parsed, total, hits, facets)
+
+
+def _province_in_query(params: SearchParams, parsed: ParsedQuery) -> Province | None:
+    from articles.provinces import find_provinces
+
+    if not parsed.required:
+        return None
+    found = find_provinces(parsed.text)
+    for name in found:
+        province = next((p for p in province_list() if p.name == name), None)
+        if province and province.slug not in params.provinces:
+            return province
+    return None
+
+
+def diacritic_suggestion(parsed: ParsedQuery) -> str:
+    """The query with diacritics, word by word, as the archive spells it."""
+    backend = get_backend()
+    spelled = backend.spellings()
+    words = parsed.text.split()
+    out = []
+    changed = False
+    i = 0
+    while i < len(words):
+        # Prefer a two-syllable word ("chuyen doi" -> "chuyển đổi").
+        pair = fold(" ".join(words[i : i + 2])).replace(" ", "_")
+        if i + 1 < len(words) and pair in spelled:
+            out.append(spelled[pair].replace("_", " "))
+            changed = True
+            i += 2
+            continue
+        single = fold(words[i])
+        if single in spelled and spelled[single] != words[i].lower():
+            out.append(spelled[single])
+            changed = True
+        else:
+            out.append(words[i])
+        i += 1
+    return " ".join(out) if changed else ""

@@ -1,0 +1,101 @@
+"""The search document of an article.
+
+Text fields hold the output of ``articles.analysis``: whitespace-separated
+tokens that need no engine-side analysis beyond splitting on spaces. Facet
+and filter fields hold whole values (slugs, codes, years).
+"""
+
+from __future__ import annotations
+
+from haystack import indexes
+
+from articles.analysis import Analysis, analyze
+from articles.models import Article, DatePrecision
+
+
+class AnalyzedField(indexes.CharField):
+    """Pre-analyzed tokens; ``positions`` keeps them for phrase queries."""
+
+    field_type = "analyzed"
+
+    def __init__(self, positions: bool = True, **kwargs) -> None:
+        self.positions = positions
+        kwargs.setdefault("null", True)
+        super().__init__(**kwargs)
+
+
+class KeywordsField(indexes.MultiValueField):
+    """Whole values, several per document (the ICT fields)."""
+
+    field_type = "keywords"
+
+
+class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
+    text = AnalyzedField(document=True)
+    text_folded = AnalyzedField()
+    words = AnalyzedField(positions=False)
+    words_folded = AnalyzedField(positions=False)
+    title_syllables = AnalyzedField()
+    title_folded = AnalyzedField()
+    province = indexes.CharField(null=True, faceted=True)
+    year = indexes.IntegerField(null=True, faceted=True)
+    fields = KeywordsField(faceted=True)
+    # Days since 0001-01-01 for sorting and recency; 0 when the date is unknown.
+    pub = indexes.IntegerField(default=0)
+
+    def get_model(self) -> type[Article]:
+        return Article
+
+    def index_queryset(self, using=None):
+        return Article.objects.published().with_relations()
+
+    def read_queryset(self, using=None):
+        return Article.objects.with_relations()
+
+    def full_prepare(self, obj: Article) -> dict:
+        # Analyze title and body once per document, not once per field.
+        self._analysis_cache = (analyze(obj.title), analyze(obj.body))
+        try:
+            return super().full_prepare(obj)
+        finally:
+            del self._analysis_cache
+
+    def _analyses(self, obj: Article) -> tuple[Analysis, Analysis]:
+        cached = getattr(self, "_analysis_cache", None)
+        return cached if cached is not None else (analyze(obj.title), analyze(obj.body))
+
+    def prepare_text(self, obj: Article) -> str:
+        title, body = self._analyses(obj)
+        return " ".join(title.syllables + body.syllables)
+
+    def prepare_text_folded(self, obj: Article) -> str:
+        title, body = self._analyses(obj)
+        return " ".join(title.folded + body.folded)
+
+    def prepare_words(self, obj: Article) -> str:
+        title, body = self._analyses(obj)
+        return " ".join(title.words + body.words)
+
+    def prepare_words_folded(self, obj: Article) -> str:
+        title, body = self._analyses(obj)
+        return " ".join(title.words_folded + body.words_folded)
+
+    def prepare_title_syllables(self, obj: Article) -> str:
+        return " ".join(self._analyses(obj)[0].syllables)
+
+    def prepare_title_folded(self, obj: Article) -> str:
+        return " ".join(self._analyses(obj)[0].folded)
+
+    def prepare_province(self, obj: Article) -> str | None:
+        return obj.province.slug if obj.province_id else None
+
+    def prepare_year(self, obj: Article) -> int | None:
+        return obj.year
+
+    def prepare_fields(self, obj: Article) -> list[str]:
+        return sorted(f.code for f in obj.fields.all())
+
+    def prepare_pub(self, obj: Article) -> int:
+        if obj.date is None or obj.date_precision == DatePrecision.UNKNOWN:
+            return 0
+        return obj.date.toordinal()
