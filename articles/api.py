@@ -1,0 +1,70 @@
+"""JSON endpoints: search (documented in the README) and suggestions."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from articles.search.service import SearchOutcome, SearchParams
+from articles.search.service import search as run_search
+
+
+def serialize_outcome(outcome: SearchOutcome, request: HttpRequest) -> dict:
+    results = []
+    for hit in outcome.hits:
+        article = hit.article
+        results.append(
+            {
+                "id": article.pk,
+                "title": article.title,
+                "url": request.build_absolute_uri(article.get_absolute_url()),
+                "date": article.date.isoformat() if article.date else None,
+                "date_precision": article.date_precision,
+                "date_display": article.date_display,
+                "province": article.province.name if article.province_id else None,
+                "province_slug": article.province.slug if article.province_id else None,
+                "fields": [f.code for f in article.fields.all()],
+                "snippet": str(hit.snippet),
+                "score": round(hit.score, 4),
+                "source": article.source or None,
+                "provenance": {
+                    "source_url": article.source_url or None,
+                    "source_file": article.source_file,
+                    "item": article.source_item,
+                },
+            }
+        )
+    facets = {
+        name: [{"value": v.value, "label": v.label, "count": v.count} for v in values if v.count]
+        for name, values in outcome.facets.items()
+    }
+    return {
+        "query": outcome.params.q,
+        "total": outcome.total,
+        "page": outcome.params.page,
+        "page_size": outcome.params.page_size,
+        "pages": outcome.page_count,
+        "sort": outcome.params.effective_sort,
+        "results": results,
+        "facets": facets,
+        "suggestion": outcome.suggestion or None,
+    }
+
+
+@require_GET
+def search(request: HttpRequest) -> JsonResponse:
+    params = SearchParams.from_query_dict(request.GET)
+    outcome = run_search(params)
+    response = JsonResponse(serialize_outcome(outcome, request), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def suggest(request: HttpRequest) -> JsonResponse:
+    from articles.suggest import suggestions
+
+    prefix = request.GET.get("q", "")
+    items = suggestions(prefix)
+    # The OpenSearch suggestions format: [query, [completions]].
+    return JsonResponse([prefix, items], safe=False, json_dumps_params={"ensure_ascii": False})

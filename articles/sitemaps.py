@@ -1,0 +1,2 @@
+"""Sitemaps (being written)."""
+SITEMAPS: dict = {}

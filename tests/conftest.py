@@ -1,0 +1,83 @@
+"""Shared fixtures: a fresh Whoosh index on disk for each test that needs one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from haystack import connections
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = Path(os.environ.get("PORTAL_SEEDS_DIR", REPO.parent / "shared" / "seeds"))
+
+
+@pytest.fixture(autouse=True)
+def _index_path(tmp_path_factory, settings):
+    """Point haystack at a new, empty index directory for every test."""
+    path = tmp_path_factory.mktemp("whoosh")
+    settings.HAYSTACK_CONNECTIONS = {
+        "default": {**settings.HAYSTACK_CONNECTIONS["default"], "PATH": str(path)}
+    }
+    connections.connections_info = settings.HAYSTACK_CONNECTIONS
+    connections.reload("default")
+    yield path
+    connections.reload("default")
+
+
+@pytest.fixture
+def index_now(django_capture_on_commit_callbacks):
+    """Run the after-commit index updates of the block it wraps."""
+    return django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def make_article(db):
+    from articles.models import Article, IctField, Province
+
+    counter = {"n": 0}
+
+    def make(
+        title: str,
+        body: str = "",
+        *,
+        province: str | None = None,
+        fields: tuple[str, ...] = (),
+        date: dt.date | None = dt.date(2015, 6, 1),
+        precision: str = "day",
+        **extra,
+    ) -> Article:
+        counter["n"] += 1
+        article = Article.objects.create(
+            title=title,
+            body=body or title,
+            date=date,
+            date_precision=precision if date else "unknown",
+            province=Province.objects.get(slug=province) if province else None,
+            source_file=extra.pop("source_file", f"test-{counter['n']}.txt"),
+            **extra,
+        )
+        if fields:
+            article.fields.set(IctField.objects.filter(code__in=fields))
+        return article
+
+    return make
+
+
+@pytest.fixture
+def rebuild_index():
+    """Index every published article from scratch, as rebuild_index does."""
+    from articles.search.indexing import get_article_index, get_backend
+
+    def rebuild() -> None:
+        backend = get_backend()
+        backend.clear()
+        index = get_article_index()
+        backend.update(index, index.index_queryset())
+
+    return rebuild
+
+
+__all__ = ["SEEDS", "settings"]
