@@ -1,0 +1,154 @@
+"""Find the province an article is about, whatever spelling the text uses.
+
+Names are matched without regard to diacritics (Đắk/Đăk/Đak/Dak Nông are
+one province) but as proper nouns: each word of the match must be
+capitalised in the text, so "hòa bình" (peace) is not Hòa Bình.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from articles.text import unaccent
+
+PROVINCES_JSON = Path(__file__).resolve().parent.parent / "data" / "provinces.json"
+
+# Mentions right after these words name the article's own province.
+_DEPARTMENT_RE = re.compile(
+    r"(?:\bSo\s+(?:TT\s*&\s*TT|TT-TT|TTTT|Thong tin (?:va|&) Truyen thong|BCVT|BC-VT|"
+    r"Buu chinh,?\s*Vien thong|KH\s*&\s*CN)|\bUBND)"
+    r"\s+(?:tinh|thanh pho|TP\.?)?\s*$",
+    re.IGNORECASE,
+)
+_LOCAL_RE = re.compile(r"(?:\btinh|\bthanh pho|\bTP\.?)\s*$", re.IGNORECASE)
+# "Chủ tịch Hồ Chí Minh", "tư tưởng Hồ Chí Minh" are the man, not the city.
+_PERSON_RE = re.compile(
+    r"(?:chu tich|bac|tu tuong|dao duc|tam guong|phong cach|lang|lanh tu|tncs|"
+    r"thanh nien cong san|cong san)\s*$",
+    re.IGNORECASE,
+)
+_AMBIGUOUS_PERSON = {"Hồ Chí Minh", "Ho Chi Minh"}
+_LOOKBACK = 60
+_GENERIC_WORDS = {"thanh", "pho", "tp", "thu", "do", "tinh"}
+_SEPARATORS = r"[ \t.\-–]+"
+
+DEPARTMENT_WEIGHT = 5
+LOCAL_WEIGHT = 3
+MENTION_WEIGHT = 1
+
+
+@dataclass(frozen=True)
+class ProvinceName:
+    name: str
+    variants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    province: str
+    start: int
+    weight: int
+
+
+class ProvinceMatcher:
+    def __init__(self, provinces: Iterable[ProvinceName]) -> None:
+        # compact spelling (no accents, case, spaces, dots or dashes) -> (province, spelling)
+        self._spellings: dict[str, tuple[str, str]] = {}
+        patterns: dict[str, str] = {}
+        for province in provinces:
+            for spelling in (province.name, *province.variants):
+                plain = unaccent(spelling).lower()
+                self._spellings.setdefault(_compact(plain), (province.name, spelling))
+                patterns.setdefault(plain, _spelling_pattern(plain))
+        # Longest first, so "Thừa Thiên Huế" wins over "Huế".
+        ordered = sorted(patterns, key=len, reverse=True)
+        alternatives = "|".join(patterns[plain] for plain in ordered)
+        self._regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every province mention in ``text``, in order, with its weight."""
+        text = unicodedata.normalize("NFC", text)
+        plain = "".join(_plain_char(ch) for ch in text)  # same length, same offsets
+        found: list[Mention] = []
+        for match in self._regex.finditer(plain):
+            if not _is_proper_noun(text[match.start() : match.end()]):
+                continue
+            province, spelling = self._spellings[_compact(match.group(0).lower())]
+            before = plain[max(0, match.start() - _LOOKBACK) : match.start()]
+            if spelling in _AMBIGUOUS_PERSON and _PERSON_RE.search(before):
+                continue
+            found.append(Mention(province, match.start(), _weight(before)))
+        return found
+
+    def first_in(self, text: str) -> str | None:
+        found = self.mentions(text)
+        return found[0].province if found else None
+
+    def best_in(self, text: str) -> tuple[str | None, bool]:
+        """The province the text is about, and whether that is clear-cut.
+
+        A mention as "Sở TT&TT X" or "tỉnh X" counts for more than one in
+        passing; ties go to the earliest mentioned.
+        """
+        scores: dict[str, int] = {}
+        first_seen: dict[str, int] = {}
+        for mention in self.mentions(text):
+            scores[mention.province] = scores.get(mention.province, 0) + mention.weight
+            first_seen.setdefault(mention.province, mention.start)
+        if not scores:
+            return None, False
+        ranked = sorted(scores, key=lambda p: (-scores[p], first_seen[p]))
+        best = ranked[0]
+        clear = len(ranked) == 1 or scores[best] >= 2 * scores[ranked[1]]
+        return best, clear
+
+
+def _spelling_pattern(plain: str) -> str:
+    # "TP.HCM", "TP. HCM", "Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu": separators vary.
+    return _SEPARATORS.join(re.escape(chunk) for chunk in re.split(r"[\s.\-–]+", plain) if chunk)
+
+
+def _compact(plain: str) -> str:
+    return re.sub(r"[\s.\-–]+", "", plain)
+
+
+@cache
+def _plain_char(ch: str) -> str:
+    plain = unaccent(ch)
+    return plain if len(plain) == 1 else ch
+
+
+def _is_proper_noun(original: str) -> bool:
+    # "thành phố Hồ Chí Minh": the generic words may be lowercase, the name may not.
+    name_words = [
+        w
+        for w in re.split(r"[\s.\-–]+", original)
+        if w and w[0].isalpha() and unaccent(w).lower() not in _GENERIC_WORDS
+    ]
+    return bool(name_words) and all(w[0].isupper() for w in name_words)
+
+
+def _weight(before: str) -> int:
+    if _DEPARTMENT_RE.search(before):
+        return DEPARTMENT_WEIGHT
+    if _LOCAL_RE.search(before):
+        return LOCAL_WEIGHT
+    return MENTION_WEIGHT
+
+
+@cache
+def reference_provinces() -> tuple[ProvinceName, ...]:
+    """The provinces shipped with the project (articles/data/provinces.json)."""
+    rows = json.loads(PROVINCES_JSON.read_text(encoding="utf-8"))
+    return tuple(ProvinceName(row["name"], tuple(row.get("variants", ()))) for row in rows)
+
+
+@cache
+def default_matcher() -> ProvinceMatcher:
+    return ProvinceMatcher(reference_provinces())
