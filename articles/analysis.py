@@ -33,9 +33,7 @@ DOC_NUMBER_RE = re.compile(
 )
 # TT&TT, TT-TT, VH-TT, PT-TH, CNH-HĐH, BR-VT, KH&CN: upper-case letters
 # joined by & or a hyphen, read as one abbreviation.
-JOINED_ABBREV_RE = re.compile(
-    r"(?<![\w&-])([A-ZĐ]{1,5}(?:\s?[&-]\s?[A-ZĐ]{1,5})+)(?![\w&])"
-)
+JOINED_ABBREV_RE = re.compile(r"(?<![\w&-])([A-ZĐ]{1,5}(?:\s?[&-]\s?[A-ZĐ]{1,5})+)(?![\w&])")
 _ALNUM = re.compile(r"\w", re.UNICODE)
 _SEPARATORS = re.compile(r"[\s&\-–]+")
 

@@ -16,7 +16,10 @@ class Region(models.TextChoices):
     # The six socio-economic regions used by the General Statistics Office.
     NORTHERN_MIDLANDS = "trung-du-mien-nui-phia-bac", "Trung du và miền núi phía Bắc"
     RED_RIVER_DELTA = "dong-bang-song-hong", "Đồng bằng sông Hồng"
-    NORTH_CENTRAL_COAST = "bac-trung-bo-duyen-hai-mien-trung", "Bắc Trung Bộ và Duyên hải miền Trung"
+    NORTH_CENTRAL_COAST = (
+        "bac-trung-bo-duyen-hai-mien-trung",
+        "Bắc Trung Bộ và Duyên hải miền Trung",
+    )
     CENTRAL_HIGHLANDS = "tay-nguyen", "Tây Nguyên"
     SOUTHEAST = "dong-nam-bo", "Đông Nam Bộ"
     MEKONG_DELTA = "dong-bang-song-cuu-long", "Đồng bằng sông Cửu Long"
@@ -241,17 +244,19 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("articles:detail", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
     @property
     def year(self) -> int | None:
-        return self.date.year if self.date and self.date_precision != DatePrecision.UNKNOWN else None
+        return (
+            self.date.year if self.date and self.date_precision != DatePrecision.UNKNOWN else None
+        )
 
     @property
     def is_published(self) -> bool:
@@ -313,3 +318,6 @@ class IndexQueueEntry(models.Model):
     class Meta:
         verbose_name = "thay đổi chờ cập nhật chỉ mục"
         verbose_name_plural = "thay đổi chờ cập nhật chỉ mục"
+
+    def __str__(self) -> str:
+        return f"bài #{self.article_id}"

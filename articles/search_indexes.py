@@ -12,6 +12,10 @@ from haystack import indexes
 from articles.analysis import Analysis, analyze
 from articles.models import Article, DatePrecision
 
+# Stands between title and body so that no phrase spans the two; queries
+# never produce it (analysis drops tokens without letters or digits).
+TITLE_BREAK = "¶"
+
 
 class AnalyzedField(indexes.CharField):
     """Pre-analyzed tokens; ``positions`` keeps them for phrase queries."""
@@ -39,7 +43,8 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     title_folded = AnalyzedField()
     province = indexes.CharField(null=True, faceted=True)
     year = indexes.IntegerField(null=True, faceted=True)
-    fields = KeywordsField(faceted=True)
+    # "fields" itself is taken by SearchIndex (its declared fields).
+    ict_fields = KeywordsField(faceted=True, index_fieldname="fields")
     # Days since 0001-01-01 for sorting and recency; 0 when the date is unknown.
     pub = indexes.IntegerField(default=0)
 
@@ -66,11 +71,11 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_text(self, obj: Article) -> str:
         title, body = self._analyses(obj)
-        return " ".join(title.syllables + body.syllables)
+        return " ".join([*title.syllables, TITLE_BREAK, *body.syllables])
 
     def prepare_text_folded(self, obj: Article) -> str:
         title, body = self._analyses(obj)
-        return " ".join(title.folded + body.folded)
+        return " ".join([*title.folded, TITLE_BREAK, *body.folded])
 
     def prepare_words(self, obj: Article) -> str:
         title, body = self._analyses(obj)
@@ -92,7 +97,7 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     def prepare_year(self, obj: Article) -> int | None:
         return obj.year
 
-    def prepare_fields(self, obj: Article) -> list[str]:
+    def prepare_ict_fields(self, obj: Article) -> list[str]:
         return sorted(f.code for f in obj.fields.all())
 
     def prepare_pub(self, obj: Article) -> int:

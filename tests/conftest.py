@@ -27,10 +27,25 @@ def _index_path(tmp_path_factory, settings):
     connections.reload("default")
 
 
+class _IndexNow:
+    """``with index_now:`` runs the after-commit index updates of the block."""
+
+    def __init__(self, capture) -> None:
+        self._capture = capture
+        self._active = []
+
+    def __enter__(self):
+        context = self._capture(execute=True)
+        self._active.append(context)
+        return context.__enter__()
+
+    def __exit__(self, *exc_info):
+        return self._active.pop().__exit__(*exc_info)
+
+
 @pytest.fixture
 def index_now(django_capture_on_commit_callbacks):
-    """Run the after-commit index updates of the block it wraps."""
-    return django_capture_on_commit_callbacks(execute=True)
+    return _IndexNow(django_capture_on_commit_callbacks)
 
 
 @pytest.fixture

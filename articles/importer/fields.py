@@ -8,10 +8,16 @@ in the headline count ``HEADLINE_FACTOR`` times.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from articles.text import normalize
+from articles.text import fold, normalize
+
+FIELDS_JSON = Path(__file__).resolve().parent.parent / "data" / "fields.json"
 
 BUU_CHINH = "buu-chinh"
 VIEN_THONG = "vien-thong"
@@ -150,3 +156,30 @@ def judge_fields(title: str, body: str) -> FieldJudgement:
     codes = tuple(code for code in FIELD_CODES if scores[code] >= THRESHOLD)
     uncertain = tuple(code for code in FIELD_CODES if UNCERTAIN_FROM <= scores[code] < THRESHOLD)
     return FieldJudgement(codes=codes, scores=scores, uncertain=uncertain)
+
+
+def _label_key(label: str) -> str:
+    return " ".join(fold(label).replace("-", " ").replace("_", " ").split())
+
+
+def make_field_lookup(rows: Iterable[Sequence[str]]) -> Callable[[str], str | None]:
+    """Map a field given by code, name or short name (any accents) to its code.
+
+    ``rows`` are (code, name, short_name, ...) tuples, from IctField or fields.json.
+    """
+    table: dict[str, str] = {}
+    for code, *labels in rows:
+        for label in (code, *labels):
+            if label:
+                table.setdefault(_label_key(label), code)
+
+    def lookup(label: str) -> str | None:
+        return table.get(_label_key(label))
+
+    return lookup
+
+
+@cache
+def reference_field_rows() -> tuple[tuple[str, str, str], ...]:
+    rows = json.loads(FIELDS_JSON.read_text(encoding="utf-8"))
+    return tuple((row["code"], row["name"], row.get("short_name", "")) for row in rows)

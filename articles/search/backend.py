@@ -120,7 +120,7 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
                 )
             elif field_type == "keywords" or (is_facet and field_class.is_multivalued):
                 schema_fields[name] = KEYWORD(commas=True, lowercase=False, scorable=False)
-            elif is_facet or field_type == "string" and not field_class.document:
+            elif is_facet or (field_type == "string" and not field_class.document):
                 # Whole values: facets and filters must not be tokenized.
                 schema_fields[name] = WHOOSH_ID(stored=False)
             elif field_type == "integer":

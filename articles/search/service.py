@@ -105,9 +105,7 @@ class SearchParams:
 
     @property
     def has_filters(self) -> bool:
-        return bool(
-            self.provinces or self.years or self.fields or self.year_from or self.year_to
-        )
+        return bool(self.provinces or self.years or self.fields or self.year_from or self.year_to)
 
     def with_page(self, page: int) -> SearchParams:
         return replace(self, page=page)

@@ -22,7 +22,12 @@ class Command(BaseCommand):
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
         try:
             with tempfile.TemporaryDirectory() as index_dir:
-                conf = {"default": {"ENGINE": "articles.search.backend.VietnameseWhooshEngine", "PATH": index_dir}}
+                conf = {
+                    "default": {
+                        "ENGINE": "articles.search.backend.VietnameseWhooshEngine",
+                        "PATH": index_dir,
+                    }
+                }
                 with override_settings(HAYSTACK_CONNECTIONS=conf):
                     connections.connections_info = conf
                     connections.reload("default")
@@ -41,7 +46,9 @@ class Command(BaseCommand):
         results = relevance.evaluate(ids)
         if verbose:
             for r in results:
-                self.stdout.write(f"{r.ndcg:5.3f}  {r.kind:14s} {r.q!r:40s} {' '.join(r.ranking[:5])}")
+                self.stdout.write(
+                    f"{r.ndcg:5.3f}  {r.kind:14s} {r.q!r:40s} {' '.join(r.ranking[:5])}"
+                )
         self.stdout.write("nDCG@10 theo loại truy vấn:")
         for kind, value in relevance.by_kind(results).items():
             self.stdout.write(f"  {kind:15s} {value:.3f}")

@@ -1,0 +1,226 @@
+"""What editors do to articles, independent of the admin's HTTP layer.
+
+Every function here takes any selection of articles (a queryset or a list)
+and writes through the paths the search index listens to: column changes
+through ``ArticleQuerySet.update()`` (which queues the rows), ICT fields
+through the many-to-many manager (whose ``m2m_changed`` signal queues
+them). The index therefore follows after commit like for any other write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.models import Article, IctField, Province, Status
+from articles.text import unaccent
+
+
+class CurationError(ValueError):
+    """An editorial change that cannot be made; the message is for the editor."""
+
+
+ArticleSelection = Iterable[Article] | Iterable[int]
+
+
+def _ids(articles: ArticleSelection) -> list[int]:
+    if hasattr(articles, "values_list"):
+        return list(articles.values_list("pk", flat=True))
+    return [a if isinstance(a, int) else a.pk for a in articles]
+
+
+def _update(ids: list[int], **changes) -> int:
+    if not ids:
+        return 0
+    # update() skips auto_now; "sửa lúc" should still show the edit.
+    return Article.objects.filter(pk__in=ids).update(updated_at=timezone.now(), **changes)
+
+
+def publish(articles: ArticleSelection) -> int:
+    return _update(_ids(articles), status=Status.PUBLISHED)
+
+
+def hide(articles: ArticleSelection) -> int:
+    return _update(_ids(articles), status=Status.HIDDEN)
+
+
+def set_province(articles: ArticleSelection, province: Province | None) -> int:
+    return _update(_ids(articles), province=province)
+
+
+def add_field(articles: ArticleSelection, field: IctField) -> int:
+    """File the articles under ``field``; returns how many were not yet."""
+    ids = set(_ids(articles))
+    have = set(field.articles.filter(pk__in=ids).values_list("pk", flat=True))
+    new = sorted(ids - have)
+    if new:
+        with transaction.atomic():
+            field.articles.add(*new)
+            _update(new)
+    return len(new)
+
+
+def remove_field(articles: ArticleSelection, field: IctField) -> int:
+    """Take ``field`` off the articles; returns how many had it."""
+    had = sorted(field.articles.filter(pk__in=_ids(articles)).values_list("pk", flat=True))
+    if had:
+        with transaction.atomic():
+            field.articles.remove(*had)
+            _update(had)
+    return len(had)
+
+
+def mark_reviewed(articles: ArticleSelection) -> int:
+    """Close the review: the import's doubts are settled.
+
+    The reasons are cleared (the admin writes them into the history first)
+    and so is the duplicate hint, which the editor has now judged.
+    """
+    return _update(
+        _ids(articles), needs_review=False, review_reasons=[], possible_duplicate_of=None
+    )
+
+
+def mark_duplicate(articles: ArticleSelection, kept: Article) -> int:
+    """Merge the articles into ``kept``: readers and search see only ``kept``.
+
+    ``kept`` may be part of the selection (select both, keep one); it is
+    left out. Articles already merged into one of the duplicates are moved
+    onto ``kept`` so that no chain of duplicates forms.
+    """
+    if kept.duplicate_of_id is not None:
+        raise CurationError(
+            f"Bài #{kept.pk} đã là bản trùng của bài #{kept.duplicate_of_id}; "
+            f"hãy chọn bài #{kept.duplicate_of_id} làm bài giữ lại."
+        )
+    ids = [pk for pk in _ids(articles) if pk != kept.pk]
+    if not ids:
+        raise CurationError("Hãy chọn ít nhất một bài khác với bài được giữ lại.")
+    with transaction.atomic():
+        chained = list(
+            Article.objects.filter(duplicate_of__in=ids).values_list("pk", flat=True)
+        )
+        _update(chained, duplicate_of=kept)
+        return _update(
+            ids,
+            duplicate_of=kept,
+            needs_review=False,
+            review_reasons=[],
+            possible_duplicate_of=None,
+        )
+
+
+def unmark_duplicate(articles: ArticleSelection) -> int:
+    """Make merged articles stand on their own again."""
+    ids = list(
+        Article.objects.filter(pk__in=_ids(articles), duplicate_of__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    return _update(ids, duplicate_of=None)
+
+
+def queue_duplicates_of(articles: ArticleSelection) -> None:
+    """Before deleting articles: their duplicates come back (``SET_NULL``).
+
+    The database sets ``duplicate_of`` to NULL with a plain UPDATE that no
+    signal sees, so the returning articles are queued for the index here.
+    """
+    from articles.search.indexing import queue_for_index
+
+    queue_for_index(
+        Article.objects.filter(duplicate_of__in=_ids(articles)).values_list("pk", flat=True)
+    )
+
+
+# -- review reasons ----------------------------------------------------------
+
+REASON_LABELS = {
+    "no_province": "Không nhận ra tỉnh/thành phố",
+    "no-province": "Không nhận ra tỉnh/thành phố",
+    "province": "Không nhận ra tỉnh/thành phố",
+    "no_date": "Không tìm thấy ngày đăng",
+    "no-date": "Không tìm thấy ngày đăng",
+    "date": "Ngày đăng không chắc chắn",
+    "low_confidence_fields": "Lĩnh vực chưa chắc chắn",
+    "fields": "Lĩnh vực chưa chắc chắn",
+    "no_fields": "Không xác định được lĩnh vực",
+    "possible_duplicate": "Có thể trùng với bài khác",
+    "duplicate": "Có thể trùng với bài khác",
+}
+
+
+def reason_labels(reasons: object) -> list[str]:
+    """The import's review reasons as sentences an editor can read.
+
+    Accepts codes (``"no_province"``), sentences, or dicts with a code and
+    a message, so that the importer can grow its vocabulary freely.
+    """
+    if not reasons:
+        return []
+    if isinstance(reasons, (str, dict)):
+        reasons = [reasons]
+    labels: list[str] = []
+    for reason in reasons if isinstance(reasons, list) else [reasons]:
+        if isinstance(reason, dict):
+            code = str(reason.get("code") or reason.get("kind") or "")
+            text = reason.get("message") or reason.get("label") or reason.get("reason")
+            detail = reason.get("detail")
+            label = str(text) if text else REASON_LABELS.get(code, code or str(reason))
+            if detail:
+                label = f"{label}: {detail}"
+        else:
+            label = REASON_LABELS.get(str(reason), str(reason))
+        if label and label not in labels:
+            labels.append(label)
+    return labels
+
+
+# -- finding articles in the admin -------------------------------------------
+
+
+def search_filter(term: str, *, limit: int = 5000) -> Q:
+    """Articles matching ``term`` the way the portal's search matches.
+
+    Published articles are found through the search index (no diacritics
+    needed, abbreviations expanded); articles the index does not hold
+    (hidden, merged) are found by their unaccented title slug, their
+    source file or their number.
+    """
+    term = term.strip()
+    if not term:
+        return Q()
+    condition = Q(pk__in=indexed_matches(term, limit=limit))
+    slug_words = slugify(unaccent(term))
+    if slug_words:
+        condition |= Q(slug__regex=rf"(^|-){re.escape(slug_words)}(-|$)")
+    condition |= Q(title__icontains=term) | Q(source_file__icontains=term)
+    number = term.lstrip("#")
+    if number.isdigit() and len(number) < 12:
+        condition |= Q(pk=int(number))
+    return condition
+
+
+def indexed_matches(term: str, *, limit: int = 5000) -> list[int]:
+    """Ids of published articles the portal's search finds for ``term``."""
+    from articles.search.backend import get_backend
+    from articles.search.query import abbreviation_table, compile_query, parse
+
+    parsed = parse(term, abbreviation_table())
+    if parsed.is_empty:
+        return []
+    compiled = compile_query(parsed)
+    raw = get_backend().run_query(
+        compiled.match,
+        exclude=compiled.exclude,
+        facet_fields=(),
+        # Order does not matter here; "newest" avoids scoring thousands of hits.
+        sort="newest",
+        limit=limit,
+    )
+    return [pk for pk, _ in raw.hits]

@@ -1,0 +1,335 @@
+"""Import article files into the archive.
+
+Provenance makes imports repeatable: an article is identified by its source
+file's base name and its item number in that file, and remembers the
+SHA-256 of the bytes it came from. Importing the same bytes again changes
+nothing (no save, no index work); changed bytes update the articles in
+place. Each file is imported in its own transaction, so a failure leaves
+no half-imported file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from django.db import DatabaseError, transaction
+
+from articles.importer.errors import SkipInput
+from articles.importer.extraction import ExtractedArticle, extract_articles
+from articles.importer.fields import make_field_lookup
+from articles.importer.jsonlines import FieldLookup, JsonLine, article_from_json_line, json_lines
+from articles.importer.provinces import ProvinceMatcher, ProvinceName
+from articles.importer.reading import read_text_file
+from articles.importer.report import ImportReport, ItemResult, Outcome, Skipped
+from articles.models import Article, IctField, Province
+from articles.search import indexing
+from articles.text import collapse_spaces, fold, normalize
+
+logger = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = frozenset({".txt", ""})
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+# Sidecar data next to the articles (expected.json, manifests): not articles, not errors.
+IGNORED_SUFFIXES = frozenset({".json"})
+
+REASON_STALE = "no longer in its source file"
+
+
+class FileKind(StrEnum):
+    TEXT = "text"
+    JSONL = "jsonl"
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+
+    def advance(self, name: str) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    path: Path
+    kind: FileKind
+
+
+@dataclass
+class FilePlan:
+    files: list[PlannedFile] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def collect_files(paths: Iterable[str | os.PathLike[str]]) -> FilePlan:
+    """The files to import under ``paths``: folders are walked in sorted order."""
+    plan = FilePlan()
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for found in _walk(path):
+                _plan_file(found, plan, seen, explicit=False)
+        elif path.is_file():
+            _plan_file(path, plan, seen, explicit=True)
+        else:
+            plan.skipped.append(Skipped(str(path), "no such file or folder"))
+    return plan
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def _plan_file(path: Path, plan: FilePlan, seen: set[Path], *, explicit: bool) -> None:
+    resolved = path.resolve()
+    if resolved in seen:
+        return
+    seen.add(resolved)
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        plan.files.append(PlannedFile(path, FileKind.TEXT))
+    elif suffix in JSONL_SUFFIXES:
+        plan.files.append(PlannedFile(path, FileKind.JSONL))
+    elif suffix in IGNORED_SUFFIXES and not explicit:
+        plan.ignored.append(path.name)
+    else:
+        plan.skipped.append(Skipped(path.name, f"not an article file ({suffix or 'no suffix'})"))
+
+
+def import_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    progress: Progress | None = None,
+    update_index: bool = True,
+) -> ImportReport:
+    """Import every article file under ``paths`` and report what happened."""
+    plan = collect_files(paths)
+    report = ImportReport(ignored=plan.ignored, skipped=list(plan.skipped))
+    importer = _Importer(report)
+    if progress:
+        progress.start(len(plan.files))
+    # Index work is queued per save and applied once at the end, not per file.
+    with indexing.indexing_deferred():
+        for planned in plan.files:
+            importer.import_file(planned)
+            if progress:
+                progress.advance(planned.path.name)
+    if progress:
+        progress.finish()
+    if update_index and report.changed:
+        _update_index(report)
+    return report
+
+
+def _update_index(report: ImportReport) -> None:
+    try:
+        indexing.drain()
+    except Exception as exc:  # the archive is imported either way; the queue keeps the rest
+        logger.exception("Import finished but the search index could not be updated")
+        report.index_error = f"{type(exc).__name__}: {exc}"
+    else:
+        report.index_updated = True
+
+
+def raw_fingerprint(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def content_fingerprint(title: str, body: str) -> str:
+    """Same words in the same order, whatever the Unicode form, spacing or case."""
+    canonical = collapse_spaces(normalize(f"{title}\n{body}")).lower()
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _Importer:
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        self.provinces = {p.name: p for p in Province.objects.all()}
+        self.matcher = ProvinceMatcher(
+            ProvinceName(p.name, tuple(p.variants or ())) for p in self.provinces.values()
+        )
+        self.ict_fields = {f.code: f for f in IctField.objects.all()}
+        self.field_lookup: FieldLookup = make_field_lookup(
+            (f.code, f.name, f.short_name) for f in self.ict_fields.values()
+        )
+
+    def import_file(self, planned: PlannedFile) -> None:
+        name = planned.path.name
+        try:
+            decoded = read_text_file(planned.path)
+        except SkipInput as exc:
+            self.report.skipped.append(Skipped(name, exc.reason))
+            return
+        except OSError as exc:
+            self.report.skipped.append(Skipped(name, f"cannot read file ({exc.strerror or exc})"))
+            return
+        self.report.files_read += 1
+        results: list[ItemResult] = []
+        line_skips: list[Skipped] = []
+        stale: list[str] = []
+        try:
+            with transaction.atomic():
+                if planned.kind == FileKind.JSONL:
+                    self._import_jsonl(name, decoded.text, results, line_skips, stale)
+                else:
+                    self._import_text(name, decoded.text, decoded.raw, results, stale)
+        except SkipInput as exc:
+            self.report.skipped.append(Skipped(name, exc.reason))
+            return
+        except DatabaseError as exc:
+            self.report.skipped.append(Skipped(name, f"database error ({exc})"))
+            return
+        # Counted only once the file's transaction has committed.
+        self.report.items.extend(results)
+        self.report.skipped.extend(line_skips)
+        self.report.stale.extend(stale)
+
+    # -- one kind of file each ----------------------------------------------
+
+    def _import_text(
+        self,
+        name: str,
+        text: str,
+        raw: bytes,
+        results: list[ItemResult],
+        stale: list[str],
+    ) -> None:
+        fingerprint = raw_fingerprint(raw)
+        existing = self._existing(name)
+        extracted = extract_articles(text, matcher=self.matcher)
+        for article in extracted:
+            current = existing.get(article.source_item)
+            if current is not None and current.raw_fingerprint == fingerprint:
+                # Same bytes as last time: leave the row (and any editor's
+                # corrections to it) alone, do not even save it.
+                results.append(self._unchanged(current))
+            else:
+                results.append(self._save(name, article, text, fingerprint, current))
+        stale.extend(self._flag_stale(existing, {a.source_item for a in extracted}))
+
+    def _import_jsonl(
+        self,
+        name: str,
+        text: str,
+        results: list[ItemResult],
+        skips: list[Skipped],
+        stale: list[str],
+    ) -> None:
+        existing = self._existing(name)
+        numbers: set[int] = set()
+        for line in json_lines(text):
+            numbers.add(line.number)
+            fingerprint = raw_fingerprint(line.text.encode("utf-8"))
+            current = existing.get(line.number)
+            if current is not None and current.raw_fingerprint == fingerprint:
+                results.append(self._unchanged(current))
+                continue
+            try:
+                article = self._article_from_line(line)
+            except SkipInput as exc:
+                skips.append(Skipped(f"{name} line {line.number}", exc.reason))
+                continue
+            results.append(self._save(name, article, line.text, fingerprint, current))
+        stale.extend(self._flag_stale(existing, numbers))
+
+    def _article_from_line(self, line: JsonLine) -> ExtractedArticle:
+        return article_from_json_line(line, field_lookup=self.field_lookup, matcher=self.matcher)
+
+    # -- the database side -------------------------------------------------
+
+    def _existing(self, name: str) -> dict[int, Article]:
+        return {a.source_item: a for a in Article.objects.filter(source_file=name)}
+
+    def _unchanged(self, article: Article) -> ItemResult:
+        return ItemResult(
+            article.source_file,
+            article.source_item,
+            article.pk,
+            Outcome.UNCHANGED,
+            article.title,
+            tuple(article.review_reasons or ()),
+        )
+
+    def _save(
+        self,
+        name: str,
+        extracted: ExtractedArticle,
+        raw_text: str,
+        fingerprint: str,
+        article: Article | None,
+    ) -> ItemResult:
+        outcome = Outcome.IMPORTED if article is None else Outcome.UPDATED
+        if article is None:
+            article = Article(source_file=name, source_item=extracted.source_item)
+        reasons = list(extracted.review_reasons)
+        province = self._province(extracted, reasons)
+        article.title = extracted.title
+        article.body = extracted.body
+        article.date = extracted.date
+        article.date_precision = extracted.date_precision
+        article.province = province
+        article.byline = extracted.byline
+        article.source = extracted.source
+        article.source_url = extracted.source_url
+        article.raw_text = raw_text
+        article.raw_fingerprint = fingerprint
+        article.fingerprint = content_fingerprint(extracted.title, extracted.body)
+        duplicate = self._possible_duplicate(article)
+        article.possible_duplicate_of = duplicate
+        if duplicate is not None:
+            reasons.append(f"possible duplicate of #{duplicate.pk}")
+        article.review_reasons = reasons
+        article.needs_review = bool(reasons)
+        article.save()
+        wanted = [self.ict_fields[code] for code in extracted.fields if code in self.ict_fields]
+        if outcome == Outcome.IMPORTED or set(article.fields.all()) != set(wanted):
+            article.fields.set(wanted)
+        return ItemResult(
+            name, extracted.source_item, article.pk, outcome, article.title, tuple(reasons)
+        )
+
+    def _province(self, extracted: ExtractedArticle, reasons: list[str]) -> Province | None:
+        if extracted.province is None:
+            return None
+        province = self.provinces.get(extracted.province)
+        if province is None:
+            reasons.append(f"province {extracted.province!r} is not in the province table")
+        return province
+
+    def _possible_duplicate(self, article: Article) -> Article | None:
+        others = Article.objects.exclude(source_file=article.source_file, source_item=article.source_item)
+        same_content = others.filter(fingerprint=article.fingerprint).order_by("pk").first()
+        if same_content is not None:
+            return same_content
+        if article.date is None:
+            return None
+        # Near-duplicates: the same headline (any accents, case) on the same date.
+        title = fold(collapse_spaces(article.title)).rstrip(". ")
+        for other in others.filter(date=article.date).order_by("pk").only("pk", "title"):
+            if fold(collapse_spaces(other.title)).rstrip(". ") == title:
+                return other
+        return None
+
+    def _flag_stale(self, existing: dict[int, Article], numbers: set[int]) -> list[str]:
+        flagged = []
+        for number, article in sorted(existing.items()):
+            if number in numbers:
+                continue
+            if REASON_STALE not in (article.review_reasons or []):
+                article.review_reasons = [*(article.review_reasons or []), REASON_STALE]
+                article.needs_review = True
+                article.save(update_fields=["review_reasons", "needs_review", "updated_at"])
+                flagged.append(f"{article.source_file} #{number}")
+        return flagged

@@ -1,0 +1,71 @@
+"""manage.py import_articles PATH [PATH ...]: import scraped article files."""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from articles.importer.pipeline import import_paths
+
+# Below this many files a progress bar is more noise than help.
+PROGRESS_BAR_FROM = 20
+
+
+class TqdmProgress:
+    """A progress bar on stderr, only when stderr is a terminal and the run is long."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+
+    def start(self, total: int) -> None:
+        show = self.enabled and total > PROGRESS_BAR_FROM and sys.stderr.isatty()
+        self.bar = tqdm(total=total, unit="file", file=sys.stderr, disable=not show, leave=False)
+
+    def advance(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(name, refresh=False)
+            self.bar.update(1)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class Command(BaseCommand):
+    help = (
+        "Import articles from text files (*.txt or no suffix, headline on the first line) "
+        "and JSON Lines files (*.jsonl). Folders are walked; *.json files are ignored. "
+        "Re-importing unchanged files changes nothing. Exits with status 1 when a file "
+        "or line was skipped."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", help="files or folders to import")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="never show a progress bar"
+        )
+        parser.add_argument(
+            "--no-index",
+            action="store_true",
+            help="leave the search index updates queued instead of applying them now",
+        )
+
+    def handle(self, *args, **options) -> None:
+        progress = TqdmProgress(enabled=not options["no_progress"])
+        report = import_paths(
+            options["paths"], progress=progress, update_index=not options["no_index"]
+        )
+        for skipped in report.skipped:
+            self.stderr.write(self.style.WARNING(str(skipped)))
+        if options["verbosity"] >= 2:
+            for item in report.items:
+                self.stdout.write(str(item))
+        self.stdout.write(report.summary())
+        if report.index_error:
+            self.stderr.write(self.style.WARNING(f"search index not updated: {report.index_error}"))
+        if report.skipped:
+            count = len(report.skipped)
+            raise CommandError(f"{count} file(s) or line(s) skipped; see the reasons above.")
