@@ -107,6 +107,15 @@ def latest_listing() -> Listing:
     )
 
 
+def listing_canonical(listing: Listing, page: int) -> str:
+    """The listing's own address: its path, plus the page past the first."""
+    if page <= 1:
+        return listing.url
+    query = QueryDict(mutable=True)
+    query["page"] = str(page)
+    return f"{listing.url}?{query.urlencode()}"
+
+
 def page_state(query: QueryDict, listing: Listing | None) -> QueryDict:
     """The request's parameters plus the listing's fixed filter."""
     state = query.copy()

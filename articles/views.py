@@ -61,6 +61,11 @@ def _results(request: HttpRequest, listing: pages.Listing | None) -> HttpRespons
         "province_more": province_more,
         "page_title": listing.title if listing else pages.search_title(params),
         "beyond_last_page": outcome.total and not outcome.hits,
+        "canonical": (
+            request.build_absolute_uri(pages.listing_canonical(listing, params.page))
+            if listing
+            else ""
+        ),
     }
     return render(request, "articles/results.html", context)
 
