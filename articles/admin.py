@@ -16,12 +16,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import slugify
 
 from articles import curation
 from articles.models import (
@@ -32,6 +33,7 @@ from articles.models import (
     IndexQueueEntry,
     Province,
 )
+from articles.text import unaccent
 
 ACTION_TEMPLATE = "admin/articles/article/action_form.html"
 
@@ -161,6 +163,7 @@ class DuplicateFilter(ConditionFilter):
     parameter_name = "trung"
 
     def conditions(self, request):
+        kept_ids = Article.objects.filter(duplicate_of__isnull=False).values("duplicate_of")
         return [
             ("ban-trung", "Là bản trùng (đã ẩn)", Q(duplicate_of__isnull=False)),
             (
@@ -168,18 +171,8 @@ class DuplicateFilter(ConditionFilter):
                 "Có thể trùng (chưa xét)",
                 Q(possible_duplicate_of__isnull=False, duplicate_of__isnull=True),
             ),
-            ("co-ban-trung", "Có bản trùng", Q(duplicates__isnull=False)),
+            ("co-ban-trung", "Có bản trùng", Q(pk__in=kept_ids)),
         ]
-
-    def queryset(self, request, queryset):
-        # The reverse join of "has duplicates" repeats rows without distinct().
-        filtered = super().queryset(request, queryset)
-        return filtered.distinct() if self.value() == "co-ban-trung" else filtered
-
-    def get_facet_counts(self, pk_attname, filtered_qs):
-        counts = super().get_facet_counts(pk_attname, filtered_qs)
-        counts["2__c"] = Count(pk_attname, filter=Q(duplicates__isnull=False), distinct=True)
-        return counts
 
 
 # -- articles ----------------------------------------------------------------
@@ -224,7 +217,8 @@ class ArticleAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "date"
     list_per_page = 50
-    list_select_related = ("province", "duplicate_of")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_select_related = ("province", "possible_duplicate_of")
     autocomplete_fields = ("duplicate_of",)
     readonly_fields = (
         "review_reasons_list",
@@ -523,7 +517,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Đánh dấu đã xem lại", permissions=["change"])
     def mark_reviewed(self, request, queryset):
-        articles = list(queryset.only("pk", "title", "review_reasons"))
+        articles = list(queryset.select_related(None).only("pk", "title", "review_reasons"))
         with transaction.atomic():
             # The reasons are cleared on the article; the history keeps them.
             for article in articles:
@@ -592,10 +586,6 @@ class UnaccentedSlugSearch:
     """Admin search that also matches the unaccented slug ("dak nong")."""
 
     def get_search_results(self, request, queryset, search_term):
-        from django.utils.text import slugify
-
-        from articles.text import unaccent
-
         results, may_duplicate = super().get_search_results(request, queryset, search_term)
         slug = slugify(unaccent(search_term or ""))
         if slug:

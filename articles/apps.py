@@ -7,4 +7,5 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from articles import signals  # noqa: F401
+        # Connect the signal handlers: index queue, suggestion refresh.
+        from articles import signals, suggest  # noqa: F401

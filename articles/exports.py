@@ -34,7 +34,7 @@ CSV_COLUMNS = [
     ("date", "Ngày (ISO 8601)"),
     ("province", "Tỉnh/thành phố"),
     ("fields", "Lĩnh vực"),
-    ("source", "Nguồn"),
+    ("publisher", "Nguồn"),
     ("source_url", "Địa chỉ gốc"),
     ("url", "Địa chỉ trên cổng"),
 ]
@@ -129,7 +129,8 @@ def citation(article: Article, absolute: Callable[[str], str]) -> dict:
         "province_slug": article.province.slug if article.province_id else None,
         "fields": [f.code for f in fields],
         "field_names": [f.name for f in fields],
-        "source": publisher_name(article),
+        "source": article.source or None,
+        "publisher": publisher_name(article),
         "source_url": article.source_url or None,
         "url": absolute(article.get_absolute_url()),
     }

@@ -156,10 +156,10 @@ def _search_source(request: HttpRequest, feed_route: str) -> FeedSource:
     for key in ("page", "sort"):
         query.pop(key, None)
     suffix = f"?{query.urlencode()}" if query else ""
-    title = pages.search_title(params)
+    title = pages.search_feed_title(params)
     return FeedSource(
         title=title,
-        description=f"Bài mới khớp với: {title}",
+        description=f"Các bài mới nhất khớp với tìm kiếm: {title}",
         link=reverse("articles:search") + suffix,
         feed_url=reverse(feed_route) + suffix,
         params=params,

@@ -359,3 +359,16 @@ def search_title(params: SearchParams) -> str:
     q = " ".join(params.q.split())
     return f"Tìm kiếm “{q[:80]}”" if q else "Tìm kiếm"
 
+
+def search_feed_title(params: SearchParams) -> str:
+    """The search's words and filters, so that saved feeds can be told apart."""
+    parts = [search_title(params) if params.q.strip() else "Tìm kiếm"]
+    names = dict(Province.objects.filter(slug__in=params.provinces).values_list("slug", "name"))
+    parts += [names[slug] for slug in params.provinces if slug in names]
+    labels = dict(IctField.objects.filter(code__in=params.fields).values_list("code", "name"))
+    parts += [labels[code] for code in params.fields if code in labels]
+    parts += [f"năm {year}" for year in params.years]
+    if params.year_from or params.year_to:
+        parts.append(f"{params.year_from or '…'}–{params.year_to or '…'}")
+    return " · ".join(parts)
+

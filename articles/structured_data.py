@@ -3,11 +3,12 @@ Open Graph tags for link previews and schema.org ``NewsArticle`` JSON-LD.
 
 Built as plain data here (testable without templates); rendered by the
 ``{% article_meta article %}`` tag (``articles/templatetags/article_meta.py``)
-into ``templates/articles/_article_meta.html``.
+into ``templates/articles/_head_meta.html``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -18,6 +19,10 @@ from articles.models import Article, DatePrecision
 
 SITE_NAME = "Cổng tin ICT các tỉnh"
 COUNTRY = "Việt Nam"
+# The departments were Sở Bưu chính, Viễn thông until 2008 (the month varied
+# by province) and merged into the Sở Khoa học và Công nghệ on 2025-03-01.
+TTTT_FROM_YEAR = 2008
+KHCN_FROM = dt.date(2025, 3, 1)
 # Search engines cut longer headlines; the full title stays in "name".
 HEADLINE_MAX = 110
 
@@ -43,16 +48,26 @@ def iso_date(article: Article) -> str | None:
 
 
 def publisher_name(article: Article) -> str:
-    """Who published the article: the recorded source, else the provincial department."""
+    """Who published the article: the recorded source, else the provincial
+    department under the name it had at the article's date."""
     if article.source:
         return article.source
-    if article.province_id:
-        return f"Sở TT&TT {article.province.name}"
-    return SITE_NAME
+    if not article.province_id:
+        return SITE_NAME
+    known = article.date is not None and article.date_precision != DatePrecision.UNKNOWN
+    if known and article.date.year < TTTT_FROM_YEAR:
+        department = "Sở BCVT"
+    elif known and article.date >= KHCN_FROM:
+        department = "Sở KH&CN"
+    else:
+        department = "Sở TT&TT"
+    return f"{department} {article.province.name}"
 
 
-def canonical_url(article: Article, request: HttpRequest) -> str:
-    return request.build_absolute_uri(article.get_absolute_url())
+def canonical_url(article: Article, request: HttpRequest | None) -> str:
+    path = article.get_absolute_url()
+    # Without a request (a template rendered outside a view) only the path is known.
+    return request.build_absolute_uri(path) if request is not None else path
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -68,7 +83,7 @@ def _author(byline: str) -> dict:
     return {"@type": kind, "name": byline}
 
 
-def news_article(article: Article, request: HttpRequest) -> dict:
+def news_article(article: Article, request: HttpRequest | None) -> dict:
     """The schema.org NewsArticle description of ``article`` as a dict."""
     url = canonical_url(article, request)
     organization = {"@type": "Organization", "name": publisher_name(article)}
@@ -107,19 +122,20 @@ def news_article(article: Article, request: HttpRequest) -> dict:
 
 def json_ld_script(data: dict) -> SafeString:
     """``data`` as a ``<script type="application/ld+json">`` element, safe in HTML."""
-    payload = json.dumps(data, ensure_ascii=False, indent=None).translate(_SCRIPT_ESCAPES)
+    payload = json.dumps(data, ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     # Safe: every character that could end the element or start markup is escaped above.
-    return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>')
 
 
 @dataclass
 class ArticleMeta:
     canonical: str
+    description: str
     open_graph: list[tuple[str, str]]  # (property, content), in output order
     json_ld: SafeString
 
 
-def article_meta(article: Article, request: HttpRequest) -> ArticleMeta:
+def article_meta(article: Article, request: HttpRequest | None) -> ArticleMeta:
     url = canonical_url(article, request)
     og = [
         ("og:type", "article"),
@@ -135,4 +151,4 @@ def article_meta(article: Article, request: HttpRequest) -> ArticleMeta:
     if article.province_id:
         og.append(("article:section", article.province.name))
     og.extend(("article:tag", field.name) for field in article.fields.all())
-    return ArticleMeta(url, og, json_ld_script(news_article(article, request)))
+    return ArticleMeta(url, article.summary, og, json_ld_script(news_article(article, request)))

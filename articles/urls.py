@@ -1,5 +1,6 @@
 """Public URLs: readable, unaccented Vietnamese slugs."""
 
+from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
@@ -47,10 +48,17 @@ urlpatterns = [
     path("tim-kiem/xuat.csv", exports.export_csv, name="export-csv"),
     path("tim-kiem/xuat.json", exports.export_json, name="export-json"),
     path("opensearch.xml", discovery.opensearch, name="opensearch"),
+    # A sitemap index: one file may list at most 50,000 addresses.
     path(
         "sitemap.xml",
+        sitemap_index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
         sitemap,
         {"sitemaps": SITEMAPS},
-        name="django.contrib.sitemaps.views.sitemap",
+        name="sitemap-section",
     ),
 ]

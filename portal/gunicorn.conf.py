@@ -24,3 +24,8 @@ def post_fork(server, worker) -> None:
 
     for conn in connections.all():
         conn.close()
+
+    # Retries index changes whose after-commit drain found the lock held.
+    from articles.search.indexing import start_keeper
+
+    start_keeper()

@@ -15,6 +15,15 @@ SEEDS = Path(os.environ.get("PORTAL_SEEDS_DIR", REPO.parent / "shared" / "seeds"
 
 
 @pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests render pages without running collectstatic first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _index_path(tmp_path_factory, settings):
     """Point haystack at a new, empty index directory for every test."""
     path = tmp_path_factory.mktemp("whoosh")

@@ -42,6 +42,7 @@ _FOOTER_STARTS = {
     "tin cung chuyen muc",
 }
 _FOOTER_MAX_LINE = 120
+_PLACEHOLDER_MAX_CHARS = 40
 _CAPTION_MAX_CHARS = 200
 _MIC_MARKER_RE = re.compile(r"^\(\s*mic\.gov\.vn\s*\)\s*[-–—:]?\s*", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^[*•+]\s+|^[-–]\s+(?=\S)")
@@ -70,15 +71,19 @@ def _folded(line: str) -> str:
 
 
 def is_placeholder(line: str) -> bool:
+    if len(line) > _PLACEHOLDER_MAX_CHARS:
+        return False
     folded = _folded(line)
     return folded in _PLACEHOLDERS or bool(_RATING_RE.match(folded))
 
 
 def is_image_placeholder(line: str) -> bool:
-    return _folded(line) in _IMAGE_PLACEHOLDERS
+    return len(line) <= _PLACEHOLDER_MAX_CHARS and _folded(line) in _IMAGE_PLACEHOLDERS
 
 
 def _is_footer_start(line: str) -> bool:
+    if len(line) > _PLACEHOLDER_MAX_CHARS:
+        return False
     folded = _folded(line)
     return folded in _FOOTER_STARTS or bool(_RATING_RE.match(folded))
 
@@ -112,8 +117,7 @@ def drop_furniture(lines: list[str]) -> list[str]:
 
 
 def _is_photo_credit(line: str) -> bool:
-    folded = _folded(line)
-    return len(line) <= 80 and bool(re.match(r"^\(?(anh|nguon anh)\s*:", folded))
+    return len(line) <= 80 and bool(re.match(r"^\(?(anh|nguon anh)\s*:", _folded(line)))
 
 
 def split_mic_marker(line: str) -> tuple[bool, str]:

@@ -24,7 +24,8 @@ MIN_YEAR = 1990
 _WEEKDAY = r"(?:thu\s+(?:hai|ba|tu|nam|sau|bay|2|3|4|5|6|7)|chu\s+nhat)"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s*([ap]\.?m\.?))?"
 _DATELINE_RE = re.compile(
-    rf"^(?:(?P<weekday>{_WEEKDAY})\s*[,-]?\s*)?"
+    r"^(?:(?:ngay dang|ngay cap nhat|cap nhat|dang luc|dang ngay|thoi gian)\s*:?\s*)?"
+    rf"(?:(?P<weekday>{_WEEKDAY})\s*[,-]?\s*)?"
     r"(?:ngay\s+)?(?P<a>\d{1,2})\s*[/.-]\s*(?P<b>\d{1,2})\s*[/.-]\s*(?P<y>\d{2,4})"
     rf"(?:\s*[,-]?\s*(?P<time>{_TIME}))?\s*(?:\(?gmt\s*[+-]\s*\d+\)?)?$",
     re.IGNORECASE,
@@ -81,23 +82,17 @@ def parse_dateline(line: str, context_years: list[int] | None = None) -> FoundDa
         return None
     a, b = int(match["a"]), int(match["b"])
     us_time = match["time"] and re.search(r"[ap]\.?m", match["time"], re.IGNORECASE)
-    notes: list[str] = []
-    if match["weekday"]:
-        day, month = a, b
-    elif us_time or (b > 12 >= a):
-        # "1/30/2007 2:07:06 PM": the CMS printed US dates with a 12-hour clock.
-        day, month = b, a
-    else:
-        day, month = a, b
-        if a <= 12 and b <= 12 and a != b:
-            notes.append("ambiguous day/month order in dateline")
-    year, year_notes = _fix_year(match["y"], context_years or [])
+    # "1/30/2007 2:07:06 PM": a CMS that printed US dates with a 12-hour clock.
+    # Otherwise day first, the Vietnamese order (always so with a weekday).
+    month_first = not match["weekday"] and (us_time or b > 12 >= a)
+    day, month = (b, a) if month_first else (a, b)
+    year, notes = _fix_year(match["y"], context_years or [])
     if year is None:
         return None
     found = _make_date(year, month, day)
     if found is None:
         return None
-    return FoundDate(found, DAY, tuple(notes + year_notes))
+    return FoundDate(found, DAY, tuple(notes))
 
 
 def first_lead_date(paragraph: str, context_years: list[int] | None = None) -> FoundDate | None:

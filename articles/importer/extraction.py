@@ -184,6 +184,7 @@ _ORG_START = re.compile(
 _DASH_SPLIT = re.compile(r"\s+[-–—]\s+")
 _MAX_NAME_WORDS = 5
 _MAX_ORG_WORDS = 12
+_MAX_ORG_CREDIT_WORDS = 8
 
 
 def _is_person_name(text: str) -> bool:
@@ -215,14 +216,17 @@ def _is_byline(text: str) -> bool:
 def take_byline(lines: list[str]) -> tuple[str, list[str]]:
     """The author line(s) at the end of the text, and the lines without them.
 
-    Printed as "Name – Sở TT&TT X" on one line, or the name and the
-    department on two; the two-line form is joined with " – ".
+    Printed as "Name – Sở TT&TT X" on one line, as the name and the
+    department on two (joined here with " – "), or as the department alone.
     """
     if len(lines) < 2:
         return "", lines
     last = lines[-1]
-    if _is_organisation(last) and len(lines) >= 3 and _is_byline(lines[-2]):
-        return f"{lines[-2]} – {last}", lines[:-2]
+    if _is_organisation(last):
+        if len(lines) >= 3 and _is_byline(lines[-2]):
+            return f"{lines[-2]} – {last}", lines[:-2]
+        if len(last.split()) <= _MAX_ORG_CREDIT_WORDS:
+            return last, lines[:-1]  # credited to the department alone
     if _is_byline(last):
         return last, lines[:-1]
     return "", lines
@@ -290,11 +294,7 @@ def _headlines_quoted_in_lead(lines: list[str]) -> list[int]:
     starts = []
     for index in range(1, len(lines)):
         key = line_key(lines[index]).rstrip(".")
-        if (
-            len(key.split()) >= _MIN_QUOTED_WORDS
-            and len(key) < 0.9 * len(lead)
-            and key in lead
-        ):
+        if len(key.split()) >= _MIN_QUOTED_WORDS and len(key) < 0.9 * len(lead) and key in lead:
             starts.append(index)
     return starts
 
@@ -329,10 +329,7 @@ def _set_date(article: ExtractedArticle, item: _Item, context: _FileContext) -> 
     lead = dates.first_lead_date(item.lines[0], years)
     # A single article's dateline is its publication date. A digest's dateline
     # is when the digest was put together; its items carry their own dates.
-    if context.is_digest:
-        found = lead or context.dateline
-    else:
-        found = context.dateline or lead
+    found = (lead or context.dateline) if context.is_digest else (context.dateline or lead)
     article.set_date(found)
     if found is None:
         article.add_reason(REASON_NO_DATE)

@@ -309,7 +309,9 @@ class _Importer:
         return province
 
     def _possible_duplicate(self, article: Article) -> Article | None:
-        others = Article.objects.exclude(source_file=article.source_file, source_item=article.source_item)
+        others = Article.objects.exclude(
+            source_file=article.source_file, source_item=article.source_item
+        )
         same_content = others.filter(fingerprint=article.fingerprint).order_by("pk").first()
         if same_content is not None:
             return same_content

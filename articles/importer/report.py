@@ -70,9 +70,7 @@ class ImportReport:
     @property
     def needing_review(self) -> list[ItemResult]:
         return [
-            item
-            for item in self.items
-            if item.review_reasons and item.outcome != Outcome.UNCHANGED
+            item for item in self.items if item.review_reasons and item.outcome != Outcome.UNCHANGED
         ]
 
     @property

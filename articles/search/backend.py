@@ -248,10 +248,18 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
         return FacetCache(live=live, values=values, pub=pub)
 
     def django_id(self, docnum: int) -> int:
-        cache = self.facet_cache()
+        with self._lock:
+            cache = self.facet_cache()
+            return self._django_id(self._searcher, cache, docnum)
+
+    @staticmethod
+    def _django_id(searcher, cache: FacetCache, docnum: int) -> int:
+        # Docnums belong to one generation: read them from the searcher the
+        # cache was built from, never from a newer one (another process may
+        # have committed in the meantime).
         pk = cache.django_ids.get(docnum)
         if pk is None:
-            pk = int(self.searcher().stored_fields(docnum)[DJANGO_ID])
+            pk = int(searcher.stored_fields(docnum)[DJANGO_ID])
             cache.django_ids[docnum] = pk
         return pk
 
@@ -298,8 +306,10 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
         facets' filters only, so its counts stay honest while selected.
         """
         with self._lock:
-            searcher = self.searcher()
+            # One snapshot for the whole query: calling searcher() again could
+            # refresh it and close the one this query is reading.
             cache = self.facet_cache()
+            searcher = self._searcher
             if q is None:
                 matched = cache.live
             else:
@@ -355,7 +365,7 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
                 ranked = self._rank(searcher, score or q, hits, wanted, cache)[offset:]
             return RawHits(
                 total=len(hits),
-                hits=[(self.django_id(d), score) for d, score in ranked],
+                hits=[(self._django_id(searcher, cache, d), score) for d, score in ranked],
                 facets=facets,
             )
 

@@ -10,6 +10,6 @@ from articles.structured_data import article_meta as build_meta
 register = template.Library()
 
 
-@register.inclusion_tag("articles/_article_meta.html", takes_context=True)
+@register.inclusion_tag("articles/_head_meta.html", takes_context=True)
 def article_meta(context: template.Context, article) -> dict:
-    return {"meta": build_meta(article, context["request"])}
+    return {"meta": build_meta(article, context.get("request"))}

@@ -44,9 +44,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", help="files or folders to import")
-        parser.add_argument(
-            "--no-progress", action="store_true", help="never show a progress bar"
-        )
+        parser.add_argument("--no-progress", action="store_true", help="never show a progress bar")
         parser.add_argument(
             "--no-index",
             action="store_true",

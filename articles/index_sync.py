@@ -1,0 +1,99 @@
+"""Comparing the search index with the database, and repairing differences.
+
+The index queue (``articles.search.indexing``) keeps the two in step in
+normal operation; this is the check and the repair for everything else: an
+index copied from elsewhere, a crash, a manual edit of the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from haystack.constants import DJANGO_ID
+
+from articles.models import Article
+from articles.search.indexing import drain, get_article_index, get_backend, pending_count
+
+BATCH = 500
+
+
+@dataclass
+class IndexDiff:
+    database: int  # published articles in the database
+    indexed: int  # documents in the index
+    missing: list[int]  # published, not in the index
+    extra: list[int]  # in the index, not published
+    pending: int  # queued changes not applied yet
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.missing and not self.extra
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    removed: int = 0
+    reindexed: int = 0
+    drained: int = 0
+
+
+def indexed_ids() -> set[int]:
+    """Article ids of the live documents in the index."""
+    # One reader throughout: docnums from one generation mean nothing in another.
+    reader = get_backend().searcher().reader()
+    return {int(stored[DJANGO_ID]) for _, stored in reader.iter_docs()}
+
+
+def published_ids() -> set[int]:
+    return set(Article.objects.published().values_list("pk", flat=True))
+
+
+def compare() -> IndexDiff:
+    database, indexed = published_ids(), indexed_ids()
+    return IndexDiff(
+        database=len(database),
+        indexed=len(indexed),
+        missing=sorted(database - indexed),
+        extra=sorted(indexed - database),
+        pending=pending_count(),
+    )
+
+
+def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def repair(*, full: bool = False, timeout: float | None = None) -> SyncReport:
+    """Make the index hold exactly the published articles.
+
+    Applies the queue first, then compares and writes while holding the
+    index's write lock, so no other writer commits in between; a change
+    committed to the database meanwhile is queued and applied by its own
+    process after we let go. Raises ``whoosh.index.LockError`` when the lock
+    stays held longer than ``timeout``.
+    """
+    report = SyncReport(drained=drain(timeout=timeout))
+    backend, index = get_backend(), get_article_index()
+    writer = backend.open_writer(timeout=timeout)
+    try:
+        database, indexed = published_ids(), indexed_ids()
+        missing = database - indexed
+        extra = indexed - database
+        to_write = database if full else missing
+        published = Article.objects.published().with_relations()
+        for batch in _chunks(sorted(to_write)):
+            report.reindexed += backend.write_documents(
+                writer, index, published.filter(pk__in=batch)
+            )
+        backend.delete_documents(writer, sorted(extra))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    report.added = len(missing)
+    report.removed = len(extra)
+    return report

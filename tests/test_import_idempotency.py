@@ -1,0 +1,159 @@
+"""Importing again changes nothing; a changed file updates its articles in place."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import SEEDS
+from django.core.management import call_command
+
+from articles.importer.pipeline import import_paths
+from articles.models import Article, IndexQueueEntry, Province
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict[tuple[str, int], tuple]:
+    return {
+        (a.source_file, a.source_item): (a.pk, a.updated_at, a.title, a.body, a.slug)
+        for a in Article.objects.all()
+    }
+
+
+@pytest.fixture
+def seeds_copy(tmp_path):
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    for path in folder.iterdir():
+        path.chmod(0o644)  # the shared seeds are read-only
+    return folder
+
+
+def test_second_run_imports_and_saves_nothing():
+    import_paths([SEEDS], update_index=False)
+    before = snapshot()
+    queued = IndexQueueEntry.objects.count()
+
+    report = import_paths([SEEDS], update_index=False)
+
+    assert (report.imported, report.updated, report.unchanged) == (0, 0, 7)
+    assert report.skipped == []
+    assert snapshot() == before  # not one updated_at moved
+    assert IndexQueueEntry.objects.count() == queued  # no index work either
+
+
+def test_import_updates_the_search_index_once():
+    report = import_paths([SEEDS])
+    assert report.index_error is None
+    assert report.index_updated
+    assert IndexQueueEntry.objects.count() == 0
+
+    again = import_paths([SEEDS])
+    assert not again.index_updated  # nothing changed, nothing to index
+
+
+def test_the_command_reports_unchanged_on_a_second_run(capsys):
+    call_command("import_articles", str(SEEDS), "--no-index")
+    call_command("import_articles", str(SEEDS), "--no-index")
+    out = capsys.readouterr().out
+    assert "7 imported" in out
+    assert "0 imported, 0 updated, 7 unchanged, 0 skipped" in out
+
+
+def test_same_files_from_another_folder_are_not_duplicated(seeds_copy):
+    import_paths([SEEDS], update_index=False)
+    before = snapshot()
+
+    report = import_paths([seeds_copy], update_index=False)
+
+    assert report.unchanged == 7 and report.imported == 0
+    assert Article.objects.count() == 7
+    assert snapshot() == before
+
+
+def test_changed_file_updates_its_article_in_place(seeds_copy):
+    import_paths([seeds_copy], update_index=False)
+    before = snapshot()
+    path = next(seeds_copy.glob("002_*.txt"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("khoảng 1 tỷ đồng", "khoảng 2 tỷ đồng"), encoding="utf-8")
+
+    report = import_paths([seeds_copy], update_index=False)
+
+    assert (report.imported, report.updated, report.unchanged) == (0, 1, 6)
+    article = Article.objects.get(source_file=path.name)
+    assert article.pk == before[(path.name, 1)][0]
+    assert "khoảng 2 tỷ đồng" in article.body
+    assert article.raw_text == path.read_text(encoding="utf-8")
+    assert article.updated_at > before[(path.name, 1)][1]
+    assert Article.objects.count() == 7
+    others = {key: value for key, value in snapshot().items() if key[0] != path.name}
+    assert others == {key: value for key, value in before.items() if key[0] != path.name}
+
+
+def test_unchanged_file_keeps_an_editors_correction():
+    import_paths([SEEDS], update_index=False)
+    article = Article.objects.get(source_file__startswith="002")
+    article.province = Province.objects.get(name="Bình Định")
+    article.title = "Tiêu đề do biên tập viên sửa"
+    article.save()
+
+    import_paths([SEEDS], update_index=False)
+
+    article.refresh_from_db()
+    assert article.province.name == "Bình Định"
+    assert article.title == "Tiêu đề do biên tập viên sửa"
+
+
+def test_renamed_copy_is_imported_but_flagged_as_possible_duplicate(tmp_path):
+    import_paths([SEEDS], update_index=False)
+    original_path = next(SEEDS.glob("002_*.txt"))
+    copy = tmp_path / "quang-ngai-2007.txt"
+    copy.write_bytes(original_path.read_bytes())
+
+    report = import_paths([copy], update_index=False)
+
+    assert report.imported == 1
+    original = Article.objects.get(source_file=original_path.name)
+    duplicate = Article.objects.get(source_file=copy.name)
+    assert duplicate.possible_duplicate_of == original
+    assert duplicate.needs_review
+    assert f"possible duplicate of #{original.pk}" in duplicate.review_reasons
+    assert original.possible_duplicate_of is None
+
+
+def test_same_headline_and_date_in_other_words_is_a_near_duplicate(tmp_path):
+    import_paths([SEEDS], update_index=False)
+    other = tmp_path / "republished.txt"
+    other.write_text(
+        "So BCVT Quang Ngai to chuc Hoi nghi trien khai cong tac nam 2007\n\n"
+        "1/30/2007 2:07:06 PM\n\n"
+        "Bài đăng lại, lời văn khác hẳn bản gốc nhưng cùng một sự kiện ở Quảng Ngãi.\n",
+        encoding="utf-8",
+    )
+
+    import_paths([other], update_index=False)
+
+    article = Article.objects.get(source_file="republished.txt")
+    assert article.possible_duplicate_of.source_file.startswith("002")
+
+
+def test_item_that_disappears_from_its_file_is_flagged_once(seeds_copy):
+    import_paths([seeds_copy], update_index=False)
+    path = next(seeds_copy.glob("004_*.txt"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # Drop item 2 (its headline line and everything up to the byline).
+    start = next(i for i, line in enumerate(lines) if line.startswith("Hội nghị triển khai"))
+    end = next(i for i, line in enumerate(lines) if line == "Ái Phương")
+    path.write_text("\n".join(lines[:start] + lines[end:]), encoding="utf-8")
+
+    report = import_paths([seeds_copy], update_index=False)
+
+    assert report.stale == [f"{path.name} #2"]
+    gone = Article.objects.get(source_file=path.name, source_item=2)
+    assert gone.needs_review and "no longer in its source file" in gone.review_reasons
+    before = snapshot()
+    again = import_paths([seeds_copy], update_index=False)
+    assert again.stale == [] and again.updated == 0
+    assert snapshot() == before
