@@ -22,7 +22,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from articles import curation
 from articles.models import (
@@ -70,23 +70,17 @@ class LinesField(forms.CharField):
         return (initial or []) != self.to_python(data)
 
 
-VARIANTS_HELP = "Mỗi dòng một cách viết."
+class VariantsAsLines:
+    """ModelAdmin mixin: the ``variants`` JSON list is edited one per line."""
 
-
-class ProvinceAdminForm(forms.ModelForm):
-    variants = LinesField(label="Cách viết khác", required=False, help_text=VARIANTS_HELP)
-
-    class Meta:
-        model = Province
-        fields = "__all__"
-
-
-class AbbreviationAdminForm(forms.ModelForm):
-    variants = LinesField(label="Cách viết khác", required=False, help_text=VARIANTS_HELP)
-
-    class Meta:
-        model = Abbreviation
-        fields = "__all__"
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "variants":
+            return LinesField(
+                label=capfirst(db_field.verbose_name),
+                required=False,
+                help_text="Mỗi dòng một cách viết.",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class ProvinceChoiceForm(forms.Form):
@@ -307,7 +301,9 @@ class ArticleAdmin(admin.ModelAdmin):
         labels = curation.reason_labels(obj.review_reasons)
         if not labels:
             return "—"
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((x,) for x in labels)))
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((x,) for x in labels))
+        )
 
     @admin.display(description="Có thể trùng với")
     def possible_duplicate_link(self, obj: Article) -> str:
@@ -594,8 +590,7 @@ class UnaccentedSlugSearch:
 
 
 @admin.register(Province)
-class ProvinceAdmin(UnaccentedSlugSearch, admin.ModelAdmin):
-    form = ProvinceAdminForm
+class ProvinceAdmin(UnaccentedSlugSearch, VariantsAsLines, admin.ModelAdmin):
     slug_field = "slug"
     list_display = ("name", "slug", "region", "is_city", "unit_2025", "article_count")
     list_filter = ("region", "is_city")
@@ -637,8 +632,7 @@ class IctFieldAdmin(admin.ModelAdmin):
 
 
 @admin.register(Abbreviation)
-class AbbreviationAdmin(admin.ModelAdmin):
-    form = AbbreviationAdminForm
+class AbbreviationAdmin(VariantsAsLines, admin.ModelAdmin):
     list_display = ("short", "expansion", "variants_column", "enabled")
     list_editable = ("enabled",)
     list_filter = ("enabled",)

@@ -102,9 +102,7 @@ def mark_duplicate(articles: ArticleSelection, kept: Article) -> int:
     if not ids:
         raise CurationError("Hãy chọn ít nhất một bài khác với bài được giữ lại.")
     with transaction.atomic():
-        chained = list(
-            Article.objects.filter(duplicate_of__in=ids).values_list("pk", flat=True)
-        )
+        chained = list(Article.objects.filter(duplicate_of__in=ids).values_list("pk", flat=True))
         _update(chained, duplicate_of=kept)
         return _update(
             ids,

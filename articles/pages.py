@@ -126,11 +126,8 @@ def page_state(query: QueryDict, listing: Listing | None) -> QueryDict:
 
 
 def results_params(query: QueryDict, listing: Listing | None) -> SearchParams:
-    params = SearchParams.from_query_dict(page_state(query, listing))
-    if listing is not None and not params.sort:
-        # A listing is a news stream: newest first even when a query is typed.
-        params = replace(params, sort="newest")
-    return params
+    # Without words to rank by, the service lists newest first.
+    return SearchParams.from_query_dict(page_state(query, listing))
 
 
 def feed_params(query: QueryDict, listing: Listing | None) -> SearchParams:
@@ -155,9 +152,7 @@ def selected_filters(outcome: SearchOutcome, listing: Listing | None) -> list[Ch
     def is_fixed(key: str, value: str) -> bool:
         return listing is not None and (listing.key, listing.value) == (key, value)
 
-    labels = {
-        name: {v.value: v.label for v in values} for name, values in outcome.facets.items()
-    }
+    labels = {name: {v.value: v.label for v in values} for name, values in outcome.facets.items()}
     chips = [
         Chip("province", slug, labels["province"].get(slug, slug), is_fixed("province", slug))
         for slug in params.provinces
@@ -167,8 +162,7 @@ def selected_filters(outcome: SearchOutcome, listing: Listing | None) -> list[Ch
         for code in params.fields
     ]
     chips += [
-        Chip("year", str(year), f"Năm {year}", is_fixed("year", str(year)))
-        for year in params.years
+        Chip("year", str(year), f"Năm {year}", is_fixed("year", str(year))) for year in params.years
     ]
     if params.year_from:
         chips.append(Chip("tu_nam", str(params.year_from), f"Từ năm {params.year_from}", False))
@@ -371,4 +365,3 @@ def search_feed_title(params: SearchParams) -> str:
     if params.year_from or params.year_to:
         parts.append(f"{params.year_from or '…'}–{params.year_to or '…'}")
     return " · ".join(parts)
-

@@ -1,54 +1,40 @@
-"""Recognizing provinces in text, whatever the spelling.
+"""Recognizing provinces in what a reader types, whatever the spelling.
 
-Names and variants come from the Province table (editable in the admin);
-matching is on folded text at word boundaries, longest name first, so
-"Đăk Nông", "Đak Nông" and "dak nong" all find Đắk Nông.
+Uses the importer's matcher over the Province table (so variants added in
+the admin count), without the importer's demand for capitals: "bac ninh",
+"Đăk Nông" and "tphcm" are all recognized.
 """
 
 from __future__ import annotations
 
-import re
 import time
 
-from articles.text import fold, normalize
+from articles.importer.provinces import ProvinceMatcher, ProvinceName
 
-_CACHE: dict[str, object] = {"pattern": None, "names": None, "loaded": 0.0}
+_CACHE: dict[str, object] = {"matcher": None, "loaded": 0.0}
 TTL = 30.0
 
 
-def _load() -> tuple[re.Pattern, dict[str, str]]:
+def query_matcher() -> ProvinceMatcher:
     from articles.models import Province
 
     now = time.monotonic()
-    if _CACHE["pattern"] is not None and now - _CACHE["loaded"] < TTL:
-        return _CACHE["pattern"], _CACHE["names"]  # type: ignore[return-value]
-    names: dict[str, str] = {}
-    for province in Province.objects.all():
-        for spelling in [province.name, *province.variants]:
-            key = _key(spelling)
-            if key:
-                names.setdefault(key, province.name)
-    alternation = "|".join(re.escape(k) for k in sorted(names, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
-    _CACHE.update(pattern=pattern, names=names, loaded=now)
-    return pattern, names
-
-
-def _key(text: str) -> str:
-    # Spaces and hyphens vary ("Bà Rịa-Vũng Tàu", "Thừa Thiên - Huế").
-    return re.sub(r"\s*[-–]\s*", " - ", " ".join(fold(normalize(text)).split()))
+    matcher = _CACHE["matcher"]
+    if matcher is None or now - _CACHE["loaded"] > TTL:
+        names = [ProvinceName(p.name, tuple(p.variants)) for p in Province.objects.all()]
+        matcher = ProvinceMatcher(names, proper_nouns_only=False)
+        _CACHE.update(matcher=matcher, loaded=now)
+    return matcher  # type: ignore[return-value]
 
 
 def find_provinces(text: str) -> list[str]:
     """Canonical province names mentioned in ``text``, in order of appearance."""
-    pattern, names = _load()
     found: list[str] = []
-    for match in pattern.finditer(_key(text)):
-        name = names[match.group(0)]
-        if name not in found:
-            found.append(name)
+    for mention in query_matcher().mentions(text):
+        if mention.province not in found:
+            found.append(mention.province)
     return found
 
 
 def forget() -> None:
-    _CACHE.update(pattern=None, names=None, loaded=0.0)
+    _CACHE.update(matcher=None, loaded=0.0)

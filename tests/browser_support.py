@@ -24,7 +24,8 @@ PHONE = {"width": 390, "height": 844}
 
 skip_without_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
-    reason=f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium chromium-driver)",
+    reason=f"browser tests need Chromium at {CHROMIUM} "
+    "(apt-get install -y chromium chromium-driver)",
 )
 
 

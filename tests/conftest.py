@@ -15,6 +15,26 @@ SEEDS = Path(os.environ.get("PORTAL_SEEDS_DIR", REPO.parent / "shared" / "seeds"
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request, django_db_blocker):
+    """Provinces and fields exist in every database test.
+
+    The migration loads them, but a ``transaction=True`` test flushes the
+    database when it ends; the next test gets them back here.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+    } & set(request.fixturenames)
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    from articles.reference_data import ensure_loaded
+
+    with django_db_blocker.unblock():
+        ensure_loaded()
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Tests render pages without running collectstatic first."""
     settings.STORAGES = {

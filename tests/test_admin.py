@@ -234,14 +234,12 @@ def test_mark_duplicate_hides_it_and_keeps_the_chosen_article(
     assert found("chữ ký số") == {kept.pk}
     assert copy not in Article.objects.published()
     # The list tells the editor where the copy went.
-    assert f"Bản trùng của <a href=\"{change_url(kept)}\">#{kept.pk}</a>" in (
+    assert f'Bản trùng của <a href="{change_url(kept)}">#{kept.pk}</a>' in (
         editor_client.get(CHANGELIST).content.decode()
     )
 
 
-def test_mark_duplicate_refuses_a_selection_of_only_the_kept_article(
-    editor_client, make_article
-):
+def test_mark_duplicate_refuses_a_selection_of_only_the_kept_article(editor_client, make_article):
     article = make_article("Bài duy nhất")
     page = act(editor_client, "mark_duplicate", [article], apply="1", kept=article.pk)
     assert page.status_code == 200
@@ -307,8 +305,13 @@ def test_articles_typed_in_by_editors_do_not_collide(editor_client):
     for title in ("Bài nhập tay thứ nhất", "Bài nhập tay thứ hai"):
         response = editor_client.post(
             reverse("admin:articles_article_add"),
-            {"title": title, "slug": "", "body": "Nội dung", "date_precision": "unknown",
-             "status": "published"},
+            {
+                "title": title,
+                "slug": "",
+                "body": "Nội dung",
+                "date_precision": "unknown",
+                "status": "published",
+            },
         )
         assert response.status_code == 302, response.content.decode()[:2000]
     articles = Article.objects.filter(title__startswith="Bài nhập tay")

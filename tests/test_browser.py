@@ -196,7 +196,9 @@ def test_filters_work_without_javascript(browser, live_server):
 
 
 def test_phone_layout(browser, live_server):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.goto(live_server.url + "/")
     screenshot(page, "home-phone", full_page=False)

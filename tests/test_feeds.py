@@ -142,7 +142,9 @@ def test_unknown_feed_objects_are_404(client, archive):
 
 
 def test_search_feed_follows_the_query_and_filters(client, archive):
-    channel, items = rss_items(client, "/tim-kiem/rss/?q=chuyển+đổi+số&province=bac-giang&year=2021")
+    channel, items = rss_items(
+        client, "/tim-kiem/rss/?q=chuyển+đổi+số&province=bac-giang&year=2021"
+    )
     assert [i.findtext("title") for i in items] == ["Bắc Giang đẩy mạnh chuyển đổi số"]
     assert "chuyển đổi số" in channel.findtext("title")
     assert "Bắc Giang" in channel.findtext("title")

@@ -157,3 +157,21 @@ def test_item_that_disappears_from_its_file_is_flagged_once(seeds_copy):
     again = import_paths([seeds_copy], update_index=False)
     assert again.stale == [] and again.updated == 0
     assert snapshot() == before
+
+
+def test_two_different_files_with_one_name_in_one_run(tmp_path):
+    original = next(SEEDS.glob("002_*.txt"))
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    shutil.copy(original, first / original.name)
+    (second / original.name).write_text(
+        original.read_text(encoding="utf-8").replace("1 tỷ đồng", "3 tỷ đồng"), encoding="utf-8"
+    )
+
+    report = import_paths([first, second], update_index=False)
+
+    assert report.imported == 1
+    assert [s.source for s in report.skipped] == [str(second / original.name)]
+    assert "same name" in report.skipped[0].reason
+    assert "1 tỷ đồng" in Article.objects.get(source_file=original.name).body

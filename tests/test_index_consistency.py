@@ -143,9 +143,7 @@ def test_admin_edit_reaches_the_index(admin_client, make_article, index_now):
             reverse("admin:articles_article_change", args=[article.pk]), data
         )
     assert response.status_code == 302
-    assert found("ha tang ky thuat", provinces=["ha-giang"], fields=["vien-thong"]) == {
-        article.pk
-    }
+    assert found("ha tang ky thuat", provinces=["ha-giang"], fields=["vien-thong"]) == {article.pk}
     assert found("trạm BTS", provinces=["bac-giang"]) == set()
 
 
@@ -415,9 +413,7 @@ def test_concurrent_editors_and_readers_end_in_agreement(tmp_path):
         "PORTAL_LOG_LEVEL": "WARNING",
         "BARRIER_DIR": str(tmp_path),
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True
-    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
     assert _finish(_run_script(SETUP, env)) == "40"
 
     stop = tmp_path / "stop"

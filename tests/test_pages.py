@@ -189,8 +189,7 @@ def test_facets_are_labelled_checkboxes_with_counts(client, archive):
     assert '<label for="f-field-cntt">' in html
     # CNTT: all three matches; viễn thông: one.
     assert (
-        'Công nghệ thông tin</span> <span class="count">3<span class="visually-hidden"> bài'
-        in html
+        'Công nghệ thông tin</span> <span class="count">3<span class="visually-hidden"> bài' in html
     )
     assert 'Viễn thông</span> <span class="count">1<span class="visually-hidden"> bài' in html
     assert "<legend>Tỉnh, thành phố</legend>" in html
@@ -214,7 +213,9 @@ def test_several_values_in_a_facet_are_or_and_facets_are_and(client, archive):
 
 
 def test_chips_remove_one_filter_each(client, archive):
-    page, _ = get_page(client, "/tim-kiem/?q=chuyển&province=bac-giang&province=bac-ninh&field=cntt&page=1")
+    page, _ = get_page(
+        client, "/tim-kiem/?q=chuyển&province=bac-giang&province=bac-ninh&field=cntt&page=1"
+    )
     chips = dict((text.split(" ×")[0], href) for href, text in page.links_with_class("chip"))
     assert query_of(chips["Bắc Giang"]) == {
         "q": ["chuyển"],
@@ -240,8 +241,10 @@ def test_year_range_filters_and_shows_as_chip(client, archive):
 
 def test_sorting(client, archive):
     page, html = get_page(client, "/tim-kiem/", q="chuyển đổi số", sort="oldest")
-    assert html.index("Đắk Nông ứng dụng") < html.index("Bắc Ninh phát triển") < html.index(
-        "Bắc Giang đẩy mạnh"
+    assert (
+        html.index("Đắk Nông ứng dụng")
+        < html.index("Bắc Ninh phát triển")
+        < html.index("Bắc Giang đẩy mạnh")
     )
     # The header's "Mới nhất" is the latest page; the sort link carries the sort.
     newest = next(href for href, text, _ in page.links if text == "Mới nhất" and "sort=" in href)
@@ -259,7 +262,11 @@ def test_relevance_sort_is_offered_only_with_words(client, archive):
 
 def test_paging(client, make_article, rebuild_index):
     for n in range(25):
-        make_article(f"Tin viễn thông số {n}", province="ha-noi", date=dt.date(2010, 1, 1) + dt.timedelta(days=n))
+        make_article(
+            f"Tin viễn thông số {n}",
+            province="ha-noi",
+            date=dt.date(2010, 1, 1) + dt.timedelta(days=n),
+        )
     rebuild_index()
     page, html = get_page(client, "/tim-kiem/", q="viễn thông", province="ha-noi")
     assert "hiển thị 1–20" in html
@@ -279,7 +286,10 @@ def test_paging(client, make_article, rebuild_index):
 
 
 def test_a_deep_link_restores_the_whole_state(client, archive):
-    url = "/tim-kiem/?q=chuyển+đổi&province=bac-giang&province=dak-nong&field=cntt&tu_nam=2005&sort=oldest"
+    url = (
+        "/tim-kiem/?q=chuyển+đổi&province=bac-giang&province=dak-nong"
+        "&field=cntt&tu_nam=2005&sort=oldest"
+    )
     page, html = get_page(client, url)
     assert page.inputs["q"] == "chuyển đổi"
     assert sorted(page.checked["province"]) == ["bac-giang", "dak-nong"]
@@ -329,7 +339,9 @@ def test_offers_to_filter_by_a_province_named_in_the_query(client, archive):
     ],
 )
 def test_strange_queries_never_fail_and_are_escaped(client, archive, query):
-    response = client.get("/tim-kiem/", {"q": query, "page": "x", "province": "<b>", "year": "99999"})
+    response = client.get(
+        "/tim-kiem/", {"q": query, "page": "x", "province": "<b>", "year": "99999"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "<script>alert" not in html
@@ -355,8 +367,14 @@ def test_province_listing(client, archive):
     assert "Từ 01/07/2025, địa bàn này thuộc <strong>Bắc Ninh</strong>" in html
     assert page.checked["province"] == ["bac-giang"]
     assert "Bắc Giang đẩy mạnh" in html and "Bắc Ninh phát triển" not in html
-    assert '<link rel="alternate" type="application/rss+xml" title="Tin ICT Bắc Giang (RSS)" href="/tinh/bac-giang/rss/">' in html
-    assert 'type="application/atom+xml" title="Tin ICT Bắc Giang (Atom)" href="/tinh/bac-giang/atom/"' in html
+    assert (
+        '<link rel="alternate" type="application/rss+xml" title="Tin ICT Bắc Giang (RSS)" '
+        'href="/tinh/bac-giang/rss/">' in html
+    )
+    assert (
+        'type="application/atom+xml" title="Tin ICT Bắc Giang (Atom)" href="/tinh/bac-giang/atom/"'
+        in html
+    )
     assert page.link("RSS") == "/tinh/bac-giang/rss/"
     assert page.link("Atom") == "/tinh/bac-giang/atom/"
     # Removing the province the page is about leads to the search page.
@@ -416,8 +434,10 @@ def test_article_page(client, archive):
 
 
 def test_related_articles_share_province_or_fields(client, archive, make_article):
-    hidden = make_article("Bài ẩn về chuyển đổi số", province="bac-giang", fields=("cntt",), status=Status.HIDDEN)
-    page, html = get_page(client, archive["bg"].get_absolute_url())
+    hidden = make_article(
+        "Bài ẩn về chuyển đổi số", province="bac-giang", fields=("cntt",), status=Status.HIDDEN
+    )
+    _, html = get_page(client, archive["bg"].get_absolute_url())
     related = html.split('id="h-related"')[1]
     # CNTT articles, nearest in date first; not the postal one, not hidden ones.
     assert related.index("Bắc Ninh phát triển") < related.index("Đắk Nông ứng dụng")
@@ -441,7 +461,9 @@ def test_hidden_and_unknown_articles_are_404(client, archive):
 
 
 def test_user_text_is_escaped_on_the_article_page(client, make_article):
-    article = make_article("<img src=x onerror=alert(1)> tiêu đề", "Đoạn <script>alert(1)</script> hết.")
+    article = make_article(
+        "<img src=x onerror=alert(1)> tiêu đề", "Đoạn <script>alert(1)</script> hết."
+    )
     html = client.get(article.get_absolute_url()).content.decode()
     assert "<img src=x" not in html and "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -478,3 +500,45 @@ def test_toggle_adds_or_removes_one_value_and_resets_the_page():
 
 def test_vietnamese_number_format():
     assert render_with("", "{{ n|vn_number }}", n=1234567) == "1.234.567"
+
+
+def test_article_page_needs_few_queries(client, archive, django_assert_max_num_queries):
+    # Related articles come from a few indexed queries, not a scan.
+    with django_assert_max_num_queries(10):
+        response = client.get(archive["bg"].get_absolute_url())
+    assert "Bài liên quan" in response.content.decode()
+
+
+def test_article_without_date_province_or_fields(client, make_article):
+    article = make_article("Tin chưa phân loại", "Nội dung.", date=None)
+    _, html = get_page(client, article.get_absolute_url())
+    assert "<time>Không rõ ngày</time>" in html
+    assert "Tỉnh, thành phố" not in html
+    assert "Bài liên quan" not in html
+
+
+def test_listing_of_a_province_without_articles(client, archive):
+    page, html = get_page(client, "/tinh/ha-tay/")
+    assert "Không tìm thấy bài viết nào" in html
+    assert "Từ 01/07/2025, địa bàn này thuộc <strong>Hà Nội</strong>" in html
+    assert page.link("Xem các tin mới nhất") == "/moi-nhat/"
+
+
+def test_long_province_facet_folds_the_rest_but_keeps_selected_in_view(
+    client, make_article, rebuild_index
+):
+    from articles.models import Province
+
+    provinces = list(Province.objects.order_by("slug")[:16])
+    for n, province in enumerate(provinces):
+        # Decreasing counts so the order of the facet is known.
+        for _ in range(20 - n):
+            make_article(f"Tin {province.name}", province=province.slug)
+    rebuild_index()
+    last = provinces[-1].slug
+    _, html = get_page(client, "/tim-kiem/", province=last)
+    shown, folded = html.split("Thêm 4 tỉnh, thành phố")
+    # The selected province stays in the visible part; the least common fold away.
+    assert f'id="f-province-{last}"' in shown
+    assert f'id="f-province-{provinces[-2].slug}"' in folded
+    assert f'id="f-province-{provinces[0].slug}"' in shown

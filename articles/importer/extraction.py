@@ -99,7 +99,7 @@ def extract_articles(
     """
     matcher = matcher or default_matcher()
     context, rest = _read_parts(text)
-    items = split_digest(rest)
+    items = _split_digest(rest)
     if items is None:
         items = [_Item(context.headline, rest)]
     else:
@@ -238,7 +238,7 @@ _MAX_ITEM_HEADLINE_CHARS = MAX_TITLE_CHARS
 _MIN_QUOTED_WORDS = 5
 
 
-def split_digest(lines: list[str]) -> list[_Item] | None:
+def _split_digest(lines: list[str]) -> list[_Item] | None:
     """The items of a digest, or None when the text is one article.
 
     A digest announces its items at the top, as a "* ..." list or in a lead

@@ -105,7 +105,7 @@ def _plan_file(path: Path, plan: FilePlan, seen: set[Path], *, explicit: bool) -
     elif suffix in IGNORED_SUFFIXES and not explicit:
         plan.ignored.append(path.name)
     else:
-        plan.skipped.append(Skipped(path.name, f"not an article file ({suffix or 'no suffix'})"))
+        plan.skipped.append(Skipped(path.name, f"not an article file ({suffix})"))
 
 
 def import_paths(
@@ -120,14 +120,16 @@ def import_paths(
     importer = _Importer(report)
     if progress:
         progress.start(len(plan.files))
-    # Index work is queued per save and applied once at the end, not per file.
-    with indexing.indexing_deferred():
-        for planned in plan.files:
-            importer.import_file(planned)
-            if progress:
-                progress.advance(planned.path.name)
-    if progress:
-        progress.finish()
+    try:
+        # Index work is queued per save and applied once at the end, not per file.
+        with indexing.indexing_deferred():
+            for planned in plan.files:
+                importer.import_file(planned)
+                if progress:
+                    progress.advance(planned.path.name)
+    finally:
+        if progress:
+            progress.finish()
     if update_index and report.changed:
         _update_index(report)
     return report
@@ -156,6 +158,7 @@ def content_fingerprint(title: str, body: str) -> str:
 class _Importer:
     def __init__(self, report: ImportReport) -> None:
         self.report = report
+        self.seen_names: dict[str, str] = {}
         self.provinces = {p.name: p for p in Province.objects.all()}
         self.matcher = ProvinceMatcher(
             ProvinceName(p.name, tuple(p.variants or ())) for p in self.provinces.values()
@@ -175,6 +178,13 @@ class _Importer:
         except OSError as exc:
             self.report.skipped.append(Skipped(name, f"cannot read file ({exc.strerror or exc})"))
             return
+        fingerprint = raw_fingerprint(decoded.raw)
+        if self.seen_names.setdefault(name, fingerprint) != fingerprint:
+            # Provenance is the base name: a second, different file of that name
+            # would overwrite the first one's articles.
+            reason = "a different file with the same name was imported earlier in this run"
+            self.report.skipped.append(Skipped(str(planned.path), reason))
+            return
         self.report.files_read += 1
         results: list[ItemResult] = []
         line_skips: list[Skipped] = []
@@ -184,7 +194,7 @@ class _Importer:
                 if planned.kind == FileKind.JSONL:
                     self._import_jsonl(name, decoded.text, results, line_skips, stale)
                 else:
-                    self._import_text(name, decoded.text, decoded.raw, results, stale)
+                    self._import_text(name, decoded.text, fingerprint, results, stale)
         except SkipInput as exc:
             self.report.skipped.append(Skipped(name, exc.reason))
             return
@@ -202,11 +212,10 @@ class _Importer:
         self,
         name: str,
         text: str,
-        raw: bytes,
+        fingerprint: str,
         results: list[ItemResult],
         stale: list[str],
     ) -> None:
-        fingerprint = raw_fingerprint(raw)
         existing = self._existing(name)
         extracted = extract_articles(text, matcher=self.matcher)
         for article in extracted:

@@ -57,7 +57,11 @@ class Mention:
 
 
 class ProvinceMatcher:
-    def __init__(self, provinces: Iterable[ProvinceName]) -> None:
+    """Finds province mentions; ``proper_nouns_only=False`` for typed queries
+    ("bac ninh"), where capitals cannot be expected."""
+
+    def __init__(self, provinces: Iterable[ProvinceName], proper_nouns_only: bool = True) -> None:
+        self.proper_nouns_only = proper_nouns_only
         # compact spelling (no accents, case, spaces, dots or dashes) -> (province, spelling)
         self._spellings: dict[str, tuple[str, str]] = {}
         patterns: dict[str, str] = {}
@@ -77,7 +81,7 @@ class ProvinceMatcher:
         plain = "".join(_plain_char(ch) for ch in text)  # same length, same offsets
         found: list[Mention] = []
         for match in self._regex.finditer(plain):
-            if not _is_proper_noun(text[match.start() : match.end()]):
+            if self.proper_nouns_only and not _is_proper_noun(text[match.start() : match.end()]):
                 continue
             province, spelling = self._spellings[_compact(match.group(0).lower())]
             before = plain[max(0, match.start() - _LOOKBACK) : match.start()]

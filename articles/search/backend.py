@@ -39,6 +39,7 @@ from whoosh.fields import KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.qparser import QueryParser
 from whoosh.scoring import BM25F
+from whoosh.system import pack_uint
 
 from articles.analysis import analyze
 from articles.text import fold
@@ -68,8 +69,45 @@ class _TokenAnalyzer:
         return isinstance(other, _TokenAnalyzer) and other.folded == self.folded
 
 
+class PreAnalyzedText(TEXT):
+    """A TEXT field whose indexed value is already a string of tokens.
+
+    Indexing splits on whitespace directly instead of going through Whoosh's
+    token objects, which is several times faster and writes exactly the same
+    postings (same terms, frequencies, weights and encoded positions).
+    Queries still go through ``_TokenAnalyzer``.
+    """
+
+    def index(self, value, **kwargs):
+        fmt = self.format
+        if not isinstance(value, str) or type(fmt) not in (Positions, Frequency):
+            yield from super().index(value, **kwargs)
+            return
+        boost = fmt.field_boost
+        if type(fmt) is Positions:
+            positions: dict[str, list[int]] = {}
+            for position, token in enumerate(value.split()):
+                seen = positions.get(token)
+                if seen is None:
+                    positions[token] = [position]
+                else:
+                    seen.append(position)
+            encode = fmt.encode
+            for token, poslist in positions.items():
+                freq = len(poslist)
+                yield token.encode("utf-8"), freq, float(freq) * boost, encode(poslist)
+        else:
+            counts: dict[str, int] = {}
+            for token in value.split():
+                counts[token] = counts.get(token, 0) + 1
+            for token, freq in counts.items():
+                yield token.encode("utf-8"), freq, float(freq) * boost, pack_uint(freq)
+
+
 def analyzed_text_field(positions: bool, folded: bool, boost: float = 1.0) -> TEXT:
-    text_field = TEXT(analyzer=_TokenAnalyzer(folded), phrase=positions, field_boost=boost)
+    text_field = PreAnalyzedText(
+        analyzer=_TokenAnalyzer(folded), phrase=positions, field_boost=boost
+    )
     text_field.format = Positions() if positions else Frequency()
     return text_field
 
@@ -145,12 +183,16 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
             timeout = settings.PORTAL_INDEX_LOCK_TIMEOUT
         return self.index.writer(timeout=timeout, delay=0.05)
 
+    def document_fields(self, index, obj) -> dict:
+        """The Whoosh fields of ``obj``'s document, as every write path stores them."""
+        doc = index.full_prepare(obj)
+        doc.pop("boost", None)
+        return {k: self._to_field(k, v) for k, v in doc.items()}
+
     def write_documents(self, writer, index, objs: Iterable) -> int:
         count = 0
         for obj in objs:
-            doc = index.full_prepare(obj)
-            doc.pop("boost", None)
-            writer.update_document(**{k: self._to_field(k, v) for k, v in doc.items()})
+            writer.update_document(**self.document_fields(index, obj))
             count += 1
         return count
 

@@ -37,8 +37,7 @@ class Command(BaseCommand):
                 self.stdout.write("Chỉ mục khớp với cơ sở dữ liệu.")
             else:
                 self.stdout.write(
-                    f"Cần thêm {len(diff.missing)}, xóa {len(diff.extra)} "
-                    "(chạy thử, chưa sửa gì)."
+                    f"Cần thêm {len(diff.missing)}, xóa {len(diff.extra)} (chạy thử, chưa sửa gì)."
                 )
                 if diff.missing:
                     self.stdout.write(f"Thiếu: {_sample(diff.missing)}")

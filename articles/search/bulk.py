@@ -1,0 +1,188 @@
+"""A full rebuild of the search index, on every core.
+
+Word segmentation (pyvi) dominates the cost of a document and is bound to
+one core per process, so the build runs in worker processes. Each worker
+reads its share of the articles from the database, prepares their documents
+exactly as the incremental path does (``backend.document_fields``, i.e.
+``ArticleIndex.full_prepare``) and writes them into a Whoosh segment of its
+own; the parent holds the write lock, hands out article ids and, at the
+end, commits the workers' segments together (Whoosh's multi-segment
+writer). Nothing is merged afterwards: merging would rewrite every posting
+in pure Python for no gain in search speed worth the time.
+
+Measured on the 2-core machine (see bench/README.md): one writer fed by a
+pool of analysers loses to this, because the parent's Whoosh work then
+competes with both analysers for the two cores while the workers wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from django.db import connections
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+from articles.search.indexing import get_article_index, get_backend
+
+logger = logging.getLogger(__name__)
+
+JOB_SIZE = 100  # articles per job handed to a worker
+LIMIT_MB = 256  # posting buffer per worker before it spills to a sorted run
+
+
+@dataclass
+class BuildReport:
+    documents: int
+    seconds: float
+    workers: int
+    index_bytes: int
+    segments: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.documents / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"Đã lập chỉ mục {self.documents} bài trong {self.seconds:.1f} s "
+            f"({self.rate:.1f} bài/s, {self.workers} tiến trình, {self.segments} phân đoạn, "
+            f"{self.index_bytes / 1024 / 1024:.0f} MB)."
+        )
+
+
+def index_size(path: str | Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
+
+
+def _memoize_folding() -> None:
+    """Fold each distinct syllable once per worker.
+
+    ``fold`` is pure and the archive has a few thousand distinct syllables,
+    so a cache changes no output and saves a sizeable share of the analysis.
+    """
+    from articles import analysis
+
+    if not hasattr(analysis.fold, "cache_info"):
+        analysis.fold = lru_cache(maxsize=1 << 16)(analysis.fold)
+
+
+class _AnalysingTask(SubWriterTask):
+    """A worker: article ids in, documents into its own segment."""
+
+    def run(self) -> None:
+        _memoize_folding()
+        super().run()
+
+    def _process_file(self, filename, doc_count):
+        from whoosh.compat import pickle
+
+        writer = self.writer
+        tempstorage = writer.temp_storage()
+        with tempstorage.open_file(filename).raw_file() as f:
+            ids = [pickle.load(f)[1]["pk"] for _ in range(doc_count)]
+        tempstorage.delete_file(filename)
+        backend, index = get_backend(), get_article_index()
+        articles = index.index_queryset().filter(pk__in=ids).order_by("pk")
+        for article in articles:
+            writer.add_document(**backend.document_fields(index, article))
+
+
+class _ParallelWriter(MpWriter):
+    def _new_task(self):
+        task = _AnalysingTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def build(
+    workers: int = 2,
+    *,
+    job_size: int = JOB_SIZE,
+    limitmb: int = LIMIT_MB,
+    log: Callable[[str], None] | None = None,
+) -> BuildReport:
+    """Replace the whole index with every published article's document."""
+    from articles.analysis import segment
+
+    started = time.perf_counter()
+    backend, index = get_backend(), get_article_index()
+    backend.clear()
+    ids = list(index.index_queryset().order_by("pk").values_list("pk", flat=True))
+    # pyvi writes its model to a temporary file on import; a worker forked
+    # before the parent has tokenized once deletes it under the others.
+    segment("khởi động")
+    # Workers open their own database connections.
+    connections.close_all()
+    writer = _ParallelWriter(
+        backend.index,
+        procs=max(1, workers),
+        batchsize=job_size,
+        multisegment=True,
+        subargs={"limitmb": limitmb},
+    )
+    queued_at = time.perf_counter()
+    try:
+        step = max(len(ids) // 20, job_size)
+        for n, pk in enumerate(ids, 1):
+            writer.add_document(pk=pk)
+            if log and n % step == 0:
+                log(f"  … {n}/{len(ids)} bài đã giao ({time.perf_counter() - started:.0f} s)")
+        if ids:
+            writer.commit()
+        else:
+            writer.cancel()
+    except BaseException:
+        writer.cancel()
+        raise
+    finished = time.perf_counter()
+    backend._close_searcher()
+    reader_index = backend.storage.open_index(schema=backend.schema)
+    segments = len(reader_index._segments())
+    documents = reader_index.doc_count()
+    return BuildReport(
+        documents=documents,
+        seconds=finished - started,
+        workers=max(1, workers),
+        index_bytes=index_size(backend.path),
+        segments=segments,
+        timings={"queue_and_commit": finished - queued_at},
+    )
+
+
+def build_serial() -> BuildReport:
+    """The same documents through one writer in this process (for comparison)."""
+    started = time.perf_counter()
+    backend, index = get_backend(), get_article_index()
+    backend.clear()
+    writer = SegmentWriter(backend.index, limitmb=LIMIT_MB)
+    try:
+        for article in index.index_queryset().order_by("pk").iterator(chunk_size=500):
+            writer.add_document(**backend.document_fields(index, article))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    backend._close_searcher()
+    ix = backend.storage.open_index(schema=backend.schema)
+    return BuildReport(
+        documents=ix.doc_count(),
+        seconds=time.perf_counter() - started,
+        workers=1,
+        index_bytes=index_size(backend.path),
+        segments=len(ix._segments()),
+    )
