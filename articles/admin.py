@@ -109,6 +109,35 @@ class DuplicateForm(forms.Form):
     )
 
 
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = (
+            "title",
+            "slug",
+            "byline",
+            "body",
+            "date",
+            "date_precision",
+            "province",
+            "fields",
+            "status",
+            "duplicate_of",
+            "needs_review",
+            "source",
+            "source_url",
+        )
+
+    def clean_duplicate_of(self):
+        kept = self.cleaned_data.get("duplicate_of")
+        if kept is not None:
+            try:
+                curation.check_kept(kept, self.instance if self.instance.pk else None)
+            except curation.CurationError as error:
+                raise forms.ValidationError(str(error)) from error
+        return kept
+
+
 # -- list filters ------------------------------------------------------------
 
 
@@ -185,6 +214,7 @@ def _log_change(request: HttpRequest, articles, message: str) -> None:
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = (
         "title",
         "date_column",
@@ -364,15 +394,8 @@ class ArticleAdmin(admin.ModelAdmin):
             # it cannot collide with an imported (file, item) pair.
             obj.source_file = f"nhap-tay/{uuid.uuid4().hex}"
         super().save_model(request, obj, form, change)
-
-    def delete_model(self, request, obj):
-        curation.queue_duplicates_of([obj])
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            curation.queue_duplicates_of(queryset)
-            super().delete_queryset(request, queryset)
+        if change and obj.duplicate_of_id and "duplicate_of" in form.changed_data:
+            curation.move_duplicates(obj, obj.duplicate_of)
 
     def changelist_view(self, request, extra_context=None):
         changelist_url = reverse("admin:articles_article_changelist")

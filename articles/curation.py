@@ -86,6 +86,23 @@ def mark_reviewed(articles: ArticleSelection) -> int:
     )
 
 
+def check_kept(kept: Article, article: Article | None = None) -> None:
+    """Refuse a kept article that would make a loop or a chain of duplicates."""
+    if article is not None and kept.pk == article.pk:
+        raise CurationError("Một bài không thể là bản trùng của chính nó.")
+    if kept.duplicate_of_id is not None:
+        raise CurationError(
+            f"Bài #{kept.pk} đã là bản trùng của bài #{kept.duplicate_of_id}; "
+            f"hãy chọn bài #{kept.duplicate_of_id} làm bài giữ lại."
+        )
+
+
+def move_duplicates(article: Article, kept: Article) -> int:
+    """After ``article`` was merged into ``kept``, its own copies follow it."""
+    ids = list(article.duplicates.values_list("pk", flat=True))
+    return _update(ids, duplicate_of=kept)
+
+
 def mark_duplicate(articles: ArticleSelection, kept: Article) -> int:
     """Merge the articles into ``kept``: readers and search see only ``kept``.
 
@@ -93,11 +110,7 @@ def mark_duplicate(articles: ArticleSelection, kept: Article) -> int:
     left out. Articles already merged into one of the duplicates are moved
     onto ``kept`` so that no chain of duplicates forms.
     """
-    if kept.duplicate_of_id is not None:
-        raise CurationError(
-            f"Bài #{kept.pk} đã là bản trùng của bài #{kept.duplicate_of_id}; "
-            f"hãy chọn bài #{kept.duplicate_of_id} làm bài giữ lại."
-        )
+    check_kept(kept)
     ids = [pk for pk in _ids(articles) if pk != kept.pk]
     if not ids:
         raise CurationError("Hãy chọn ít nhất một bài khác với bài được giữ lại.")
@@ -122,21 +135,6 @@ def unmark_duplicate(articles: ArticleSelection) -> int:
     )
     return _update(ids, duplicate_of=None)
 
-
-def queue_duplicates_of(articles: ArticleSelection) -> None:
-    """Before deleting articles: their duplicates come back (``SET_NULL``).
-
-    The database sets ``duplicate_of`` to NULL with a plain UPDATE that no
-    signal sees, so the returning articles are queued for the index here.
-    """
-    from articles.search.indexing import queue_for_index
-
-    queue_for_index(
-        Article.objects.filter(duplicate_of__in=_ids(articles)).values_list("pk", flat=True)
-    )
-
-
-# -- review reasons ----------------------------------------------------------
 
 REASON_LABELS = {
     "no_province": "Không nhận ra tỉnh/thành phố",

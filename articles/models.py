@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -144,10 +144,12 @@ class ArticleQuerySet(models.QuerySet):
         # that every write path reaches it.
         from articles.search.indexing import queue_for_index
 
-        ids = list(self.values_list("pk", flat=True))
-        count = super().update(**kwargs)
-        if ids:
-            queue_for_index(ids)
+        # One transaction: the rows updated are exactly the rows queued.
+        with transaction.atomic(using=self.db):
+            ids = list(self.values_list("pk", flat=True))
+            count = super().update(**kwargs)
+            if ids:
+                queue_for_index(ids)
         return count
 
     update.queryset_only = True
@@ -245,9 +247,11 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self.title, exclude_pk=self.pk)
-        super().save(*args, **kwargs)
+        # The change and its index-queue row (written by post_save) commit together.
+        with transaction.atomic(using=kwargs.get("using")):
+            if not self.slug:
+                self.slug = unique_slug(self.title, exclude_pk=self.pk)
+            super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})

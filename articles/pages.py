@@ -9,14 +9,12 @@ its feeds and the search page always agree.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, replace
 
 from django.http import Http404, QueryDict
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 
-from articles.models import Article, DatePrecision, IctField, Province, Region
+from articles.models import Article, IctField, Province, Region
 from articles.search.service import (
     MAX_YEAR,
     MIN_YEAR,
@@ -309,44 +307,6 @@ def related_articles(article: Article, limit: int = RELATED_SIZE) -> list[Articl
         return (-(same_place + shared), distance, -other.pk)
 
     return sorted(chosen, key=rank)[:limit]
-
-
-def article_json_ld(article: Article, url: str) -> SafeString:
-    """schema.org NewsArticle, safe to put inside a <script> element."""
-    data: dict[str, object] = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": article.title[:110],
-        "url": url,
-        "inLanguage": "vi",
-        "description": article.summary,
-    }
-    iso = iso_date(article)
-    if iso:
-        data["datePublished"] = iso
-    if article.byline:
-        data["author"] = {"@type": "Person", "name": article.byline}
-    if article.province_id:
-        data["contentLocation"] = {"@type": "Place", "name": article.province.name}
-    keywords = [f.name for f in article.fields.all()]
-    if keywords:
-        data["keywords"] = ", ".join(keywords)
-    text = json.dumps(data, ensure_ascii=False)
-    # Escape what could end the <script> element or open markup inside it.
-    text = text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
-    return mark_safe(text)
-
-
-def iso_date(article: Article) -> str:
-    """A ``<time datetime>`` value at the precision the article's date has."""
-    date, precision = article.date, article.date_precision
-    if date is None or precision == DatePrecision.UNKNOWN:
-        return ""
-    if precision == DatePrecision.YEAR:
-        return f"{date.year:04d}"
-    if precision == DatePrecision.MONTH:
-        return f"{date.year:04d}-{date.month:02d}"
-    return date.isoformat()
 
 
 def search_title(params: SearchParams) -> str:

@@ -1,6 +1,6 @@
 """Model signals: every change to what the index holds is queued for it."""
 
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_save, pre_delete
 
 from articles.models import Article, IctField, Province
 from articles.search.indexing import queue_for_index
@@ -24,6 +24,13 @@ def _queue_m2m(sender, instance, action, pk_set=None, reverse=False, **kwargs) -
         queue_for_index([instance.pk])
 
 
+def _queue_duplicates(sender, instance, **kwargs) -> None:
+    # Deleting a kept article frees its duplicates (duplicate_of is SET_NULL
+    # in SQL, without signals): they become visible and must be indexed.
+    queue_for_index(list(instance.duplicates.values_list("pk", flat=True)))
+
+
+pre_delete.connect(_queue_duplicates, sender=Article, dispatch_uid="index-article-duplicates")
 post_save.connect(_queue_related, sender=Province, dispatch_uid="index-province")
 post_save.connect(_queue_related, sender=IctField, dispatch_uid="index-ictfield")
 m2m_changed.connect(_queue_m2m, sender=Article.fields.through, dispatch_uid="index-article-fields")

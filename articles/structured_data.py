@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, DatePrecision
 
-SITE_NAME = "Cổng tin ICT các tỉnh"
+SITE_NAME = "Tin ICT các tỉnh"
 COUNTRY = "Việt Nam"
 # The departments were Sở Bưu chính, Viễn thông until 2008 (the month varied
 # by province) and merged into the Sở Khoa học và Công nghệ on 2025-03-01.

@@ -80,11 +80,5 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("Bài viết không còn.")
     if not article.is_published:
         raise Http404("Bài viết không còn.")
-    url = request.build_absolute_uri(article.get_absolute_url())
-    context = {
-        "article": article,
-        "related": pages.related_articles(article),
-        "canonical": url,
-        "json_ld": pages.article_json_ld(article, url),
-    }
+    context = {"article": article, "related": pages.related_articles(article)}
     return render(request, "articles/detail.html", context)

@@ -258,6 +258,25 @@ def test_unmark_duplicate_brings_the_article_back(editor_client, make_article, i
     assert found("hội thảo") == {kept.pk, copy.pk}
 
 
+def test_change_form_refuses_a_duplicate_of_itself_or_of_a_duplicate(editor_client, make_article):
+    kept = make_article("Bài gốc về Internet băng rộng")
+    copy = make_article("Bản sao về Internet băng rộng", duplicate_of=kept)
+    other = make_article("Bài thứ ba về Internet băng rộng")
+
+    page = editor_client.post(change_url(other), form_data(other, duplicate_of=other.pk))
+    assert "không thể là bản trùng của chính nó" in page.content.decode()
+    page = editor_client.post(change_url(other), form_data(other, duplicate_of=copy.pk))
+    assert f"hãy chọn bài #{kept.pk}" in page.content.decode()
+    other.refresh_from_db()
+    assert other.duplicate_of is None
+
+    # Merging an article that has copies moves the copies along: no chains.
+    response = editor_client.post(change_url(kept), form_data(kept, duplicate_of=other.pk))
+    assert response.status_code == 302
+    copy.refresh_from_db()
+    assert copy.duplicate_of == other
+
+
 # -- editing ------------------------------------------------------------------
 
 
@@ -339,6 +358,20 @@ def test_admin_search_is_the_portals_search(editor_client, make_article, index_n
     html = titles("CNTT")
     assert it.title in html and target.title not in html
     assert "Khai trương bưu cục mới" in titles("")
+
+
+def test_odd_search_and_filter_input_is_harmless(editor_client, make_article):
+    make_article("Bài bình thường")
+    for params in (
+        {"q": '"(( -- OR'},
+        {"q": "x" * 3000},
+        {"nam": "abc"},
+        {"trung": "khong-co"},
+        {"q": "<script>alert(1)</script>"},
+    ):
+        response = editor_client.get(CHANGELIST, params)
+        assert response.status_code == 200, params
+        assert "<script>alert(1)</script>" not in response.content.decode()
 
 
 def test_year_filter_counts_and_filters(editor_client, make_article):

@@ -19,19 +19,9 @@ from browser_support import (
 pytestmark = [
     pytest.mark.browser,
     skip_without_chromium,
-    # The live server reads what the test writes, so the data must be
-    # committed; the reference data (provinces, fields) is restored after.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server reads what the test writes: the data must be committed.
+    pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _plain_static(settings):
-    # The hashed-name storage needs collectstatic's manifest; tests have none.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.fixture
@@ -121,6 +111,8 @@ def test_search_filter_page_sort_read_and_subscribe(browser, live_server):
     # Bắc Giang's articles are CNTT only: the field leaves Bắc Ninh's 14.
     assert "Tìm thấy 14 bài viết" in page.locator(".summary").inner_text()
     assert page.locator("#f-province-bac-giang").is_checked()
+    # Keyboard users keep their place: the last checkbox has the focus again.
+    assert page.evaluate("document.activeElement.id") == "f-field-vien-thong"
     assert page.locator("#f-field-vien-thong").is_checked()
     # Within a facet the choices add up (OR): drop the field and both show.
     with page.expect_navigation():
@@ -216,6 +208,11 @@ def test_phone_layout(browser, live_server):
     page.locator("details.filters > summary").click()
     assert page.locator("#f-province-bac-ninh").is_visible()
     screenshot(page, "search-phone-filters", full_page=False)
+    # Choosing a filter keeps them unfolded on the next page.
+    with page.expect_navigation():
+        page.locator("#f-province-ha-noi").click()
+    assert params(page.url)["province"] == ["bac-ninh", "ha-noi"]
+    assert filters.get_attribute("open") is not None
 
     page.locator(".result h3 a").first.click()
     page.wait_for_load_state()

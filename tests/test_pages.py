@@ -14,15 +14,6 @@ from django.test import RequestFactory
 from articles.models import Article, Status
 
 
-@pytest.fixture(autouse=True)
-def _plain_static(settings):
-    # The hashed-name storage needs collectstatic's manifest; tests have none.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 class Page(HTMLParser):
     """The bits of a page the tests look at: links, checkboxes, headings, text."""
 
@@ -429,7 +420,8 @@ def test_article_page(client, archive):
     assert "<code>seeds/003.txt</code>, mục 2" in html
     assert "<p>Trong tháng 10/2008, tỉnh triển khai chuyển đổi số ở cấp xã.</p>" in html
     assert "<p>Hệ thống một cửa điện tử được mở rộng.</p>" in html
-    assert '<script type="application/ld+json">' in html
+    assert html.count('<script type="application/ld+json">') == 1
+    assert html.count('<link rel="canonical"') == 1
     assert page.headings[0] == 1
 
 

@@ -8,7 +8,7 @@ PERMISSIONS = {
     "article": ("add", "change", "view"),
     "province": ("view",),
     "ictfield": ("view",),
-    "abbreviation": ("change", "view"),
+    "abbreviation": ("add", "change", "delete", "view"),
 }
 
 

@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from haystack.utils.highlighting import Highlighter
 
 from articles.analysis import query_terms
-from articles.text import fold
+from articles.text import fold, normalize
 
 
 def _aligned_fold(text: str) -> str:
@@ -34,10 +34,28 @@ def _pattern(terms: Iterable[str]) -> re.Pattern | None:
 
 
 def find_matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Spans of ``text`` that match ``terms`` the way the search does.
+
+    A term typed without diacritics marks every spelling ("so" marks "số"
+    and "sở"); a term typed with them marks that spelling, and text written
+    without diacritics, but not other words that fold alike.
+    """
     pattern = _pattern(terms)
     if pattern is None or not text:
         return []
-    return [m.span() for m in pattern.finditer(_aligned_fold(text))]
+    spellings: dict[str, set[str]] = {}
+    for term in terms:
+        spellings.setdefault(fold(term), set()).add(normalize(term).lower())
+    spans = []
+    for match in pattern.finditer(_aligned_fold(text)):
+        typed = spellings.get(match.group(0), set())
+        if any(t == match.group(0) for t in typed):
+            spans.append(match.span())
+            continue
+        written = normalize(text[match.start() : match.end()]).lower()
+        if written in typed or fold(written) == written:
+            spans.append(match.span())
+    return spans
 
 
 def _best_window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from django import template
 from django.http import QueryDict
 
-from articles import pages
+from articles import structured_data
 from articles.models import Article
 
 register = template.Library()
@@ -121,4 +121,4 @@ def vn_number(value: object) -> str:
 @register.filter
 def iso_date(article: Article) -> str:
     """A ``<time datetime>`` value at the precision of the article's date."""
-    return pages.iso_date(article)
+    return structured_data.iso_date(article) or ""

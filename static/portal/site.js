@@ -3,11 +3,33 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // Facet checkboxes apply at once instead of waiting for the button.
+  // Facet checkboxes apply at once instead of waiting for the button; the
+  // checkbox gets the focus back on the new page, for keyboard users.
+  var FOCUS_KEY = "portal-facet-focus";
+  try {
+    var focusId = sessionStorage.getItem(FOCUS_KEY);
+    sessionStorage.removeItem(FOCUS_KEY);
+    var again = focusId && document.getElementById(focusId);
+    if (again) {
+      var folded = again.closest("details");
+      while (folded) {
+        folded.open = true;
+        folded = folded.parentElement && folded.parentElement.closest("details");
+      }
+      again.focus();
+    }
+  } catch (e) {
+    // Storage may be disabled; the page works the same without it.
+  }
   document.querySelectorAll("[data-facet-form]").forEach(function (form) {
     form.addEventListener("change", function (event) {
       var target = event.target;
       if (target instanceof HTMLInputElement && target.type === "checkbox") {
+        try {
+          sessionStorage.setItem(FOCUS_KEY, target.id);
+        } catch (e) {
+          // As above.
+        }
         if (form.requestSubmit) {
           form.requestSubmit();
         } else {
@@ -17,11 +39,14 @@
     });
   });
 
-  // On a phone the filters start folded so that results come first.
+  // On a phone the filters start folded so that results come first, unless
+  // the reader is in the middle of choosing them.
   var narrow = window.matchMedia("(max-width: 52rem)");
   if (narrow.matches) {
     document.querySelectorAll("[data-filters]").forEach(function (details) {
-      details.open = false;
+      if (!details.contains(document.activeElement)) {
+        details.open = false;
+      }
     });
   }
 

@@ -7,7 +7,9 @@ build are not lost.
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
@@ -25,10 +27,13 @@ class Command(BaseCommand):
             default=os.cpu_count() or 1,
             help="Số tiến trình phân tích (mặc định: số lõi CPU).",
         )
+        parser.add_argument("--report", help="Ghi kết quả đo (JSON) vào tệp này.")
 
     def handle(self, *args, **options) -> None:
         report = build(workers=options["workers"], log=self.stdout.write)
         self.stdout.write(report.summary())
+        if options["report"]:
+            Path(options["report"]).write_text(json.dumps(report.as_dict(), indent=2))
         # Changes committed while the build ran are queued: apply them now.
         applied = drain()
         if applied:
