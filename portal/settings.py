@@ -94,8 +94,15 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers and the import command write at once: wait for
     # the lock instead of failing, and let readers run beside the writer.
+    # IMMEDIATE: a transaction that reads, then writes, takes the write lock
+    # up front; upgrading later fails at once ("database is locked") when
+    # another process wrote in between.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 

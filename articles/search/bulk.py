@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import string
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,16 +82,98 @@ def index_size(path: str | Path) -> int:
     return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
 
 
-def _memoize_folding() -> None:
-    """Fold each distinct syllable once per worker.
+# -- faster analysis, same output ----------------------------------------------
+#
+# Two changes to how the build's workers run the analysis, neither of which
+# changes a single token (tests/test_synthetic.py compares both ways):
+#
+# - ``fold`` is pure and the archive has a few thousand distinct syllables:
+#   each is folded once per worker.
+# - pyvi builds the CRF features of every syllable in pure Python, looking
+#   up the same lowercase forms and n-gram flags up to five times; the
+#   version below computes each once and builds the same dictionaries (same
+#   keys, values and order) for the same model, then joins the words the
+#   way ``ViTokenizer.tokenize`` does.
+#
+# Both would serve the incremental path as well; they live here until they
+# move into ``articles.analysis``.
 
-    ``fold`` is pure and the archive has a few thousand distinct syllables,
-    so a cache changes no output and saves a sizeable share of the analysis.
-    """
+
+def _pyvi_features(syllables: list[str]) -> list[dict]:
+    from pyvi.ViTokenizer import ViTokenizer
+
+    n = len(syllables)
+    lower = [s.lower() for s in syllables]
+    upper = [s.isupper() for s in syllables]
+    title = [s.istitle() for s in syllables]
+    digit = [s.isdigit() for s in syllables]
+    bi, tri = ViTokenizer.bi_grams, ViTokenizer.tri_grams
+    # bigram[i]: syllables i-1, i form a known word; trigram[i]: i-2 .. i.
+    bigram = [False] + [(syllables[i - 1] + " " + syllables[i]).lower() in bi for i in range(1, n)]
+    trigram = [False, False] + [
+        (syllables[i - 2] + " " + syllables[i - 1] + " " + syllables[i]).lower() in tri
+        for i in range(2, n)
+    ]
+    features = []
+    for i in range(n):
+        f = {
+            "bias": 1.0,
+            "word.lower()": lower[i],
+            "word.isupper()": upper[i],
+            "word.istitle()": title[i],
+            "word.isdigit()": digit[i],
+        }
+        if i > 0:
+            f["-1:word.lower()"] = lower[i - 1]
+            f["-1:word.istitle()"] = title[i - 1]
+            f["-1:word.isupper()"] = upper[i - 1]
+            f["-1:word.bi_gram()"] = bigram[i]
+            if i > 1:
+                f["-2:word.tri_gram()"] = trigram[i]
+        if i < n - 1:
+            f["+1:word.lower()"] = lower[i + 1]
+            f["+1:word.istitle()"] = title[i + 1]
+            f["+1:word.isupper()"] = upper[i + 1]
+            f["+1:word.bi_gram()"] = bigram[i + 1]
+            if i < n - 2:
+                f["+2:word.tri_gram()"] = trigram[i + 2]
+        features.append(f)
+    return features
+
+
+def fast_tokenize(text: str) -> str:
+    """``ViTokenizer.tokenize(text)``, with the features built once per syllable."""
+    from pyvi.ViTokenizer import ViTokenizer
+
+    _, syllables = ViTokenizer.sylabelize(text)
+    if not syllables:
+        return text
+    labels = ViTokenizer.model.predict([_pyvi_features(syllables)])[0]
+    punctuation = string.punctuation
+    parts = [syllables[0]]
+    for i in range(1, len(labels)):
+        current, previous = syllables[i], syllables[i - 1]
+        joined = (
+            labels[i] == "I_W"
+            and current not in punctuation
+            and previous not in punctuation
+            and not current[0].isdigit()
+            and not previous[0].isdigit()
+            and not (current[0].istitle() and not previous[0].istitle())
+        )
+        parts.append("_" if joined else " ")
+        parts.append(current)
+    return "".join(parts)
+
+
+def use_fast_analysis() -> None:
+    """Switch this process's analysis to the faster, identical functions."""
     from articles import analysis
 
     if not hasattr(analysis.fold, "cache_info"):
         analysis.fold = lru_cache(maxsize=1 << 16)(analysis.fold)
+    analysis.segment("khởi động")  # loads pyvi
+    analysis._tokenize = fast_tokenize
 
 
 class _FieldLengths:
@@ -127,7 +210,7 @@ class _AnalysingTask(SubWriterTask):
     """A worker: article ids in, documents into a segment of its own."""
 
     def run(self) -> None:
-        _memoize_folding()
+        use_fast_analysis()
         ix = self.storage.open_index(self.indexname)
         # The parent holds the index's write lock for all workers.
         self.writer = _BulkSegmentWriter(ix, _lk=False, **self.kwargs)
