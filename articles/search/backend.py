@@ -21,11 +21,16 @@ What it changes in haystack's stock ``WhooshSearchBackend`` and why:
 
 from __future__ import annotations
 
-import heapq
+import pickle
 import threading
+import time
+from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
 from django.conf import settings
 from haystack.backends import BaseEngine
 from haystack.backends.whoosh_backend import WhooshSearchBackend, WhooshSearchQuery
@@ -34,17 +39,20 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.qparser import QueryParser
 from whoosh.scoring import BM25F
 from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 
 from articles.analysis import analyze
 from articles.text import fold
 
 FACET_FIELDS = ("province", "year", "fields")
+SPELLINGS_MAX_AGE = 600.0
 
 
 class _TokenAnalyzer:
@@ -113,21 +121,457 @@ def analyzed_text_field(positions: bool, folded: bool, boost: float = 1.0) -> TE
 
 
 @dataclass
-class FacetCache:
-    """Per-searcher document sets: the live documents and each facet value's."""
-
-    live: frozenset[int]
-    values: dict[str, dict[str, frozenset[int]]]
-    pub: list[int]
-    django_ids: dict[int, int] = field(default_factory=dict)
-    spellings: dict[str, str] | None = None
-
-
-@dataclass
 class RawHits:
     total: int
     hits: list[tuple[int, float]]  # (article id, score)
     facets: dict[str, dict[str, int]]
+
+
+# -- the query engine ------------------------------------------------------------
+#
+# Matching, facet counts and ranking run on numpy arrays instead of Whoosh's
+# per-document matchers, which at 100,000 articles take seconds for a common
+# word or phrase. What is cached, and for how long:
+#
+# - per segment, for as long as the segment exists (segments never change;
+#   only their deletions do): each facet value's documents, the dates, the
+#   field lengths, and the decoded posting lists and phrase matches asked
+#   for so far (the last two in a size-bounded LRU shared by all segments).
+#   An edit adds a small segment, so a refresh decodes that one only.
+# - per searcher (one index generation): the live documents and those
+#   arrays laid end to end, in the searcher's document numbers.
+#
+# Scores are Whoosh's own BM25F (same idf, average lengths and byte-encoded
+# document lengths), summed the way its matchers sum them: And, Or and
+# phrases add their parts, AndMaybe adds the optional part where it matches.
+# A query with any other node (haystack's parser can write them) is answered
+# by Whoosh itself.
+
+
+class _Unsupported(Exception):
+    """The engine does not evaluate this query node; Whoosh does."""
+
+
+class _LRU:
+    """Arrays by key, evicting the least recently used past ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, key):
+        item = self._items.get(key)
+        if item is not None:
+            self._items.move_to_end(key)
+        return item
+
+    def put(self, key, value, nbytes: int) -> None:
+        if key in self._items:
+            return
+        self._items[key] = (value, nbytes)
+        self.size += nbytes
+        while self.size > self.limit and len(self._items) > 1:
+            _, (_, freed) = self._items.popitem(last=False)
+            self.size -= freed
+
+    def drop(self, predicate) -> None:
+        for key in [k for k in self._items if predicate(k)]:
+            _, nbytes = self._items.pop(key)
+            self.size -= nbytes
+
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+
+
+def _numeric_column(reader, column_reader, size: int, default: int = 0) -> np.ndarray:
+    """A numeric column of a segment as an array, read in one go."""
+    try:
+        raw = column_reader._dbfile.get(
+            column_reader._basepos, column_reader._count * column_reader._fixedlen
+        )
+        values = np.frombuffer(raw, dtype=np.dtype(column_reader._typecode).newbyteorder(">"))
+        values = values.astype(np.int64)
+    except AttributeError:  # another column type: read it value by value
+        values = np.fromiter((v or 0 for v in column_reader), dtype=np.int64, count=size)
+    if len(values) < size:
+        values = np.concatenate([values, np.full(size - len(values), default, dtype=np.int64)])
+    return values[:size]
+
+
+class _Segment:
+    """What the engine keeps about one segment while it exists."""
+
+    def __init__(self, reader) -> None:
+        self.segid = reader.segment().segment_id()
+        self.size = reader.doc_count_all()
+        self.facets: dict[str, tuple[list[str], np.ndarray | list[np.ndarray]]] = {}
+        self.lengths: dict[str, np.ndarray] = {}
+        self.pub = np.zeros(self.size, dtype=np.int64)
+        if reader.has_column("pub"):
+            self.pub = _numeric_column(reader, reader.column_reader("pub"), self.size)
+        self.django_ids: dict[int, int] = {}
+        for name in FACET_FIELDS:
+            if name in reader.schema and reader.schema[name].indexed:
+                self.facets[name] = self._facet(reader, name)
+
+    def _facet(self, reader, name: str):
+        values = [v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)]
+        if isinstance(reader.schema[name], KEYWORD):
+            # Several values per document: one mask per value.
+            masks = []
+            for value in values:
+                mask = np.zeros(self.size, dtype=bool)
+                mask[list(reader.postings(name, value).all_ids())] = True
+                masks.append(mask)
+            return values, masks
+        index = np.full(self.size, -1, dtype=np.int32)
+        for i, value in enumerate(values):
+            index[list(reader.postings(name, value).all_ids())] = i
+        return values, index
+
+    def field_lengths(self, reader, fieldname: str) -> np.ndarray:
+        lengths = self.lengths.get(fieldname)
+        if lengths is None:
+            perdoc = reader._perdoc
+            column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if column is None:
+                lengths = np.ones(self.size, dtype=np.float64)
+            else:
+                codes = _numeric_column(reader, column, self.size)
+                lengths = _LENGTH_OF_BYTE[codes]
+                # Whoosh's scorer reads a missing length as 1.
+                lengths[codes == 0] = 1.0
+            self.lengths[fieldname] = lengths
+        return lengths
+
+
+def _read_postings(reader, fieldname: str, btext: bytes, positions: bool):
+    """(ids, weights, positions or None) of a term in one segment."""
+    if (fieldname, btext) not in reader:
+        return _EMPTY_IDS, np.zeros(0), None
+    matcher = reader.postings(fieldname, btext)
+    if not isinstance(matcher, W3LeafMatcher):
+        ids, weights, values = [], [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            if positions:
+                values.append(matcher.value())
+            matcher.next()
+        blocks = [(np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64))]
+        all_values = values
+    else:
+        blocks, all_values = [], []
+        while matcher.is_active():
+            if matcher._data is None:
+                matcher._read_data()
+            block_ids, block_weights, block_values = matcher._data
+            count = matcher._blocklength
+            ids = np.asarray(block_ids, dtype=np.int64)
+            if not matcher._byteids:
+                ids = np.cumsum(ids)
+            if block_weights is None:
+                weights = np.ones(count)
+            elif isinstance(block_weights, float):
+                weights = np.full(count, block_weights)
+            else:
+                weights = np.asarray(block_weights, dtype=np.float64)
+            blocks.append((ids, weights))
+            if positions:
+                all_values.extend(block_values)
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
+    ids = np.concatenate([b[0] for b in blocks]) if blocks else _EMPTY_IDS
+    weights = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros(0)
+    if not positions:
+        return ids, weights, None
+    # Each value is a count and the pickled gaps between positions.
+    gaps: list[int] = []
+    counts = np.empty(len(all_values), dtype=np.int64)
+    for i, value in enumerate(all_values):
+        decoded = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+        counts[i] = len(decoded)
+        gaps.extend(decoded)
+    flat = np.cumsum(np.asarray(gaps, dtype=np.int64))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    before = np.where(starts > 0, flat[np.maximum(starts - 1, 0)], 0)
+    flat -= np.repeat(before, counts)
+    return ids, weights, (np.repeat(ids, counts), flat)
+
+
+class FacetCache:
+    """One searcher's documents: its segments end to end, with their arrays.
+
+    ``values`` and ``live`` give the same as sets of document numbers, for
+    callers that want sets.
+    """
+
+    def __init__(self, backend, searcher) -> None:
+        self.backend = backend
+        self.searcher = searcher
+        self.parts: list[tuple[object, _Segment, int]] = []
+        for reader, offset in searcher.reader().leaf_readers():
+            self.parts.append((reader, backend._segment(reader), offset))
+        self.offsets = [offset for _, _, offset in self.parts]
+        self.size = searcher.reader().doc_count_all()
+        self.live = np.zeros(self.size, dtype=bool)
+        for reader, segment, offset in self.parts:
+            live = np.ones(segment.size, dtype=bool)
+            if reader.has_deletions():
+                live[sorted(reader.segment().deleted_docs())] = False
+            self.live[offset : offset + segment.size] = live
+        self.pub = self._joined(lambda s: s.pub, np.int64)
+        self.facets: dict[str, tuple[list[str], object]] = {}
+        for name in FACET_FIELDS:
+            self.facets[name] = self._joined_facet(name)
+        self.stats: dict[tuple[str, str], tuple[float, float]] = {}
+        self.lengths: dict[str, np.ndarray] = {}
+        self.weighting = searcher.weighting
+
+    def _joined(self, part, dtype) -> np.ndarray:
+        out = np.zeros(self.size, dtype=dtype)
+        for _, segment, offset in self.parts:
+            out[offset : offset + segment.size] = part(segment)
+        return out
+
+    def _joined_facet(self, name: str):
+        values: list[str] = sorted(
+            {v for _, s, _ in self.parts if name in s.facets for v in s.facets[name][0]}
+        )
+        position = {v: i for i, v in enumerate(values)}
+        multi = any(isinstance(s.facets.get(name, (None, None))[1], list) for _, s, _ in self.parts)
+        if multi:
+            masks = [np.zeros(self.size, dtype=bool) for _ in values]
+            for _, segment, offset in self.parts:
+                seg_values, seg_masks = segment.facets.get(name, ([], []))
+                for value, mask in zip(seg_values, seg_masks, strict=True):
+                    masks[position[value]][offset : offset + segment.size] = mask
+            return values, [m & self.live for m in masks]
+        index = np.full(self.size, -1, dtype=np.int32)
+        for _, segment, offset in self.parts:
+            seg_values, seg_index = segment.facets.get(name, ([], None))
+            if seg_index is None:
+                continue
+            remap = np.array([position[v] for v in seg_values] + [-1], dtype=np.int32)
+            index[offset : offset + segment.size] = remap[seg_index]
+        index[~self.live] = -1
+        return values, index
+
+    # -- sets, for callers that want them ----------------------------------------
+
+    @cached_property
+    def values(self) -> dict[str, dict[str, frozenset[int]]]:
+        return {name: self.value_docs(name) for name in FACET_FIELDS}
+
+    @property
+    def doc_count(self) -> int:
+        return int(np.count_nonzero(self.live))
+
+    def part_of(self, docnum: int) -> tuple[object, _Segment, int]:
+        index = bisect_right(self.offsets, docnum) - 1
+        return self.parts[index]
+
+    def value_docs(self, name: str) -> dict[str, frozenset[int]]:
+        values, data = self.facets.get(name, ([], None))
+        out = {}
+        for i, value in enumerate(values):
+            mask = data[i] if isinstance(data, list) else data == i
+            docs = frozenset(np.flatnonzero(mask).tolist())
+            if docs:
+                out[value] = docs
+        return out
+
+    def value_mask(self, name: str, selected: Iterable[str]) -> np.ndarray:
+        values, data = self.facets.get(name, ([], None))
+        wanted = [values.index(v) for v in selected if v in values]
+        if isinstance(data, list):
+            mask = np.zeros(self.size, dtype=bool)
+            for i in wanted:
+                mask |= data[i]
+            return mask
+        if data is None:
+            return np.zeros(self.size, dtype=bool)
+        return np.isin(data, wanted)
+
+    def counts(self, name: str, base: np.ndarray) -> dict[str, int]:
+        values, data = self.facets.get(name, ([], None))
+        if data is None:
+            return {}
+        if isinstance(data, list):
+            found = {v: int(np.count_nonzero(base & m)) for v, m in zip(values, data, strict=True)}
+        else:
+            tally = np.bincount(data[base] + 1, minlength=len(values) + 1)[1:]
+            found = {v: int(n) for v, n in zip(values, tally, strict=True)}
+        return {v: n for v, n in found.items() if n}
+
+    # -- term statistics --------------------------------------------------------
+
+    def term_stats(self, fieldname: str, text: str) -> tuple[float, float]:
+        """(idf, average field length), exactly as Whoosh's BM25F scorer gets them."""
+        key = (fieldname, text)
+        stats = self.stats.get(key)
+        if stats is None:
+            searcher = self.searcher
+            stats = (
+                self.weighting.idf(searcher, fieldname, text),
+                searcher.avg_field_length(fieldname) or 1,
+            )
+            self.stats[key] = stats
+        return stats
+
+    def field_lengths(self, fieldname: str) -> np.ndarray:
+        lengths = self.lengths.get(fieldname)
+        if lengths is None:
+            lengths = np.ones(self.size, dtype=np.float64)
+            for reader, segment, offset in self.parts:
+                lengths[offset : offset + segment.size] = segment.field_lengths(reader, fieldname)
+            self.lengths[fieldname] = lengths
+        return lengths
+
+    # -- evaluation -------------------------------------------------------------
+
+    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (in this snapshot's numbering) and weights of a term's postings."""
+        btext = self.searcher.schema[fieldname].to_bytes(text)
+        cache = self.backend._postings
+        ids_parts, weight_parts = [], []
+        for reader, segment, offset in self.parts:
+            key = (segment.segid, fieldname, btext)
+            item = cache.get(key)
+            if item is None:
+                ids, weights, _ = _read_postings(reader, fieldname, btext, positions=False)
+                item = (ids.astype(np.int32), weights.astype(np.float32))
+                cache.put(key, item, item[0].nbytes + item[1].nbytes + 64)
+            else:
+                item = item[0]
+            ids_parts.append(item[0].astype(np.int64) + offset)
+            weight_parts.append(item[1])
+        if not ids_parts:
+            return _EMPTY_IDS, np.zeros(0)
+        return np.concatenate(ids_parts), np.concatenate(weight_parts).astype(np.float64)
+
+    def term_scores(self, fieldname: str, text: str, ids, weights) -> np.ndarray:
+        if not self.searcher.schema[fieldname].scorable:
+            return weights
+        if not isinstance(self.weighting, BM25F):
+            raise _Unsupported(self.weighting)
+        idf, avgfl = self.term_stats(fieldname, text)
+        weighting = self.weighting
+        b = weighting._field_B.get(fieldname, weighting.B)
+        k1 = weighting.K1
+        lengths = self.field_lengths(fieldname)[ids]
+        return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
+
+    def phrase_docs(self, fieldname: str, words: Sequence[str]) -> np.ndarray:
+        key = ("phrase", fieldname, tuple(words))
+        cache = self.backend._postings
+        parts = []
+        for reader, segment, offset in self.parts:
+            seg_key = (segment.segid, *key)
+            item = cache.get(seg_key)
+            if item is None:
+                docs = self._segment_phrase(reader, fieldname, words)
+                cache.put(seg_key, docs, docs.nbytes + 64)
+            else:
+                docs = item[0]
+            parts.append(docs.astype(np.int64) + offset)
+        return np.concatenate(parts) if parts else _EMPTY_IDS
+
+    def _segment_phrase(self, reader, fieldname: str, words: Sequence[str]) -> np.ndarray:
+        field = self.searcher.schema[fieldname]
+        # Rarest word first: the candidates shrink fastest.
+        candidates = None
+        decoded = []
+        for i, word in enumerate(words):
+            ids, _, pos = _read_postings(reader, fieldname, field.to_bytes(word), True)
+            if not len(ids):
+                return np.zeros(0, dtype=np.int32)
+            candidates = ids if candidates is None else np.intersect1d(candidates, ids)
+            if not len(candidates):
+                return np.zeros(0, dtype=np.int32)
+            decoded.append((i, pos))
+        # A phrase starts at p in doc d when word i is at p + i for every i.
+        starts = None
+        stride = np.int64(1 << 32)
+        for i, (docs, where) in decoded:
+            keep = np.isin(docs, candidates)
+            keys = docs[keep] * stride + (where[keep] - i)
+            keys = np.unique(keys)
+            starts = keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+            if not len(starts):
+                return np.zeros(0, dtype=np.int32)
+        return np.unique(starts // stride).astype(np.int32)
+
+    def evaluate(self, q, scores: bool):
+        """(mask of matching documents, their scores or None)."""
+        if isinstance(q, wq.Term):
+            ids, weights = self.postings(q.fieldname, q.text)
+            mask = np.zeros(self.size, dtype=bool)
+            mask[ids] = True
+            if not scores:
+                return mask, None
+            out = np.zeros(self.size)
+            out[ids] = self.term_scores(q.fieldname, q.text, ids, weights) * q.boost
+            return mask, out
+        if isinstance(q, wq.Phrase):
+            if q.slop != 1:
+                raise _Unsupported(q)
+            if len(q.words) == 1:
+                return self.evaluate(wq.Term(q.fieldname, q.words[0], boost=q.boost), scores)
+            docs = self.phrase_docs(q.fieldname, q.words)
+            mask = np.zeros(self.size, dtype=bool)
+            mask[docs] = True
+            if not scores:
+                return mask, None
+            out = np.zeros(self.size)
+            for word in q.words:
+                ids, weights = self.postings(q.fieldname, word)
+                term = np.zeros(self.size)
+                term[ids] = self.term_scores(q.fieldname, word, ids, weights)
+                out += term
+            out[~mask] = 0.0
+            return mask, out * q.boost
+        if isinstance(q, wq.AndMaybe):
+            mask, out = self.evaluate(q.a, scores)
+            if scores:
+                optional_mask, optional = self.evaluate(q.b, True)
+                out = out + np.where(mask & optional_mask, optional, 0.0)
+                out *= q.boost
+            return mask, out
+        if isinstance(q, wq.AndNot):
+            mask, out = self.evaluate(q.a, scores)
+            negative, _ = self.evaluate(q.b, False)
+            mask = mask & ~negative
+            if scores:
+                out = np.where(mask, out, 0.0) * q.boost
+            return mask, out
+        if (
+            type(q) in (wq.And, wq.Or)
+            and not getattr(q, "minmatch", 0)
+            and not getattr(q, "scale", None)
+        ):
+            if not q.subqueries:
+                return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scores else None)
+            results = [self.evaluate(sub, scores) for sub in q.subqueries]
+            mask = results[0][0].copy()
+            for sub_mask, _ in results[1:]:
+                if isinstance(q, wq.And):
+                    mask &= sub_mask
+                else:
+                    mask |= sub_mask
+            if not scores:
+                return mask, None
+            out = np.zeros(self.size)
+            for _, sub_scores in results:
+                out += sub_scores
+            out[~mask] = 0.0
+            return mask, out * q.boost
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scores else None)
+        raise _Unsupported(q)
 
 
 class VietnameseWhooshBackend(WhooshSearchBackend):
@@ -136,6 +580,9 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
         self._lock = threading.RLock()
         self._searcher = None
         self._cache: FacetCache | None = None
+        self._segments: dict[str, _Segment] = {}
+        self._postings = _LRU(int(getattr(settings, "PORTAL_SEARCH_CACHE_MB", 96)) * 1024 * 1024)
+        self._spellings: tuple[dict[str, str], int, float] | None = None
 
     # -- schema ---------------------------------------------------------
 
@@ -265,53 +712,62 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
             return self._searcher
 
     def facet_cache(self) -> FacetCache:
+        """The current searcher's arrays, rebuilt (from per-segment parts) after a change."""
         with self._lock:
             searcher = self.searcher()
-            if self._cache is None:
-                self._cache = self._build_cache(searcher)
+            if self._cache is None or self._cache.searcher is not searcher:
+                self._cache = FacetCache(self, searcher)
+                current = {segment.segid for _, segment, _ in self._cache.parts}
+                for segid in [s for s in self._segments if s not in current]:
+                    del self._segments[segid]
+                self._postings.drop(lambda key: key[0] not in current)
             return self._cache
 
-    def _build_cache(self, searcher) -> FacetCache:
-        reader = searcher.reader()
-        live = frozenset(reader.all_doc_ids())
-        values: dict[str, dict[str, frozenset[int]]] = {}
-        for name in FACET_FIELDS:
-            per_value: dict[str, frozenset[int]] = {}
-            if name in reader.schema and reader.schema[name].indexed:
-                for term in reader.field_terms(name):
-                    docs = frozenset(reader.postings(name, term).all_ids()) & live
-                    if docs:
-                        per_value[term] = docs
-            values[name] = per_value
-        pub = [0] * reader.doc_count_all()
-        if reader.has_column("pub"):
-            column = reader.column_reader("pub")
-            pub = [column[i] or 0 for i in range(reader.doc_count_all())]
-        return FacetCache(live=live, values=values, pub=pub)
+    def _segment(self, reader) -> _Segment:
+        segid = reader.segment().segment_id()
+        segment = self._segments.get(segid)
+        if segment is None:
+            segment = self._segments[segid] = _Segment(reader)
+        return segment
 
     def django_id(self, docnum: int) -> int:
         with self._lock:
             cache = self.facet_cache()
-            return self._django_id(self._searcher, cache, docnum)
+            return self._django_id(cache.searcher, cache, docnum)
 
     @staticmethod
     def _django_id(searcher, cache: FacetCache, docnum: int) -> int:
-        # Docnums belong to one generation: read them from the searcher the
-        # cache was built from, never from a newer one (another process may
-        # have committed in the meantime).
-        pk = cache.django_ids.get(docnum)
+        # Docnums belong to one generation: read them through the snapshot
+        # they came from, never a newer one (another process may have
+        # committed in the meantime). The ids are kept per segment.
+        reader, segment, offset = cache.part_of(docnum)
+        local = docnum - offset
+        pk = segment.django_ids.get(local)
         if pk is None:
-            pk = int(searcher.stored_fields(docnum)[DJANGO_ID])
-            cache.django_ids[docnum] = pk
+            pk = int(reader.stored_fields(local)[DJANGO_ID])
+            segment.django_ids[local] = pk
         return pk
 
     def spellings(self) -> dict[str, str]:
-        """Folded syllable or word -> its most frequent spelling in the index."""
-        cache = self.facet_cache()
-        spelled = getattr(cache, "spellings", None)
-        if spelled is None:
+        """Folded syllable or word -> its most frequent spelling in the index.
+
+        Reading the whole vocabulary costs about a second at 100,000
+        articles, so the table outlives index changes: it is rebuilt only
+        when the number of documents changed by more than 5% or it is older
+        than ``SPELLINGS_MAX_AGE`` seconds. A word new since then is not
+        suggested yet; nothing else depends on it.
+        """
+        with self._lock:
+            cache = self.facet_cache()
+            size = cache.doc_count
+            built = self._spellings
+            if built is not None:
+                table, built_size, built_at = built
+                fresh = time.monotonic() - built_at < SPELLINGS_MAX_AGE
+                if fresh and abs(size - built_size) <= 0.05 * max(built_size, 1):
+                    return table
             best: dict[str, tuple[int, str]] = {}
-            reader = self.searcher().reader()
+            reader = cache.searcher.reader()
             for name in ("text", "words"):
                 if name not in reader.schema:
                     continue
@@ -320,12 +776,12 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
                     key = fold(text)
                     if key != text and info.doc_frequency() > best.get(key, (0, ""))[0]:
                         best[key] = (info.doc_frequency(), text)
-            spelled = {key: text for key, (_, text) in best.items()}
-            cache.spellings = spelled
-        return spelled
+            table = {key: text for key, (_, text) in best.items()}
+            self._spellings = (table, size, time.monotonic())
+            return table
 
     def doc_count(self) -> int:
-        return len(self.facet_cache().live)
+        return self.facet_cache().doc_count
 
     def run_query(
         self,
@@ -340,82 +796,115 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
         offset: int = 0,
         limit: int = 20,
     ) -> RawHits:
-        """Match, filter, count facets and rank in one pass over cached sets.
+        """Match, filter, count facets and rank in one pass over cached arrays.
 
         ``q=None`` matches every document; ``exclude`` removes its matches;
-        ``score`` (a superset of ``q``'s clauses) ranks the hits. Within a facet the selected values
-        are OR-ed, across facets AND-ed; each facet is counted with the other
-        facets' filters only, so its counts stay honest while selected.
+        ``score`` (a superset of ``q``'s clauses) ranks the hits. Within a
+        facet the selected values are OR-ed, across facets AND-ed; each facet
+        is counted with the other facets' filters only, so its counts stay
+        honest while selected.
         """
         with self._lock:
             # One snapshot for the whole query: calling searcher() again could
             # refresh it and close the one this query is reading.
             cache = self.facet_cache()
-            searcher = self._searcher
-            if q is None:
-                matched = cache.live
-            else:
-                matched = frozenset(searcher.docs_for_query(q)) & cache.live
-            if exclude is not None:
-                matched = matched - frozenset(searcher.docs_for_query(exclude))
+            searcher = cache.searcher
+            matched = self._match(cache, q, exclude)
 
-            restrictions: dict[str, frozenset[int]] = {}
+            restrictions: dict[str, np.ndarray] = {}
             for name, selected in (filters or {}).items():
-                if not selected:
-                    continue
-                per_value = cache.values.get(name, {})
-                docs: set[int] = set()
-                for value in selected:
-                    docs |= per_value.get(str(value), frozenset())
-                restrictions[name] = frozenset(docs)
+                if selected:
+                    restrictions[name] = cache.value_mask(name, [str(v) for v in selected])
             if year_range and any(y is not None for y in year_range):
                 low, high = year_range
-                docs = set()
-                for value, value_docs in cache.values.get("year", {}).items():
-                    year = int(value)
-                    if (low is None or year >= low) and (high is None or year <= high):
-                        docs |= value_docs
-                restrictions["_year_range"] = frozenset(docs)
+                years = [
+                    value
+                    for value in cache.facets.get("year", ([], None))[0]
+                    if value.isdigit()
+                    and (low is None or int(value) >= low)
+                    and (high is None or int(value) <= high)
+                ]
+                restrictions["_year_range"] = cache.value_mask("year", years)
 
-            def restricted(base: frozenset[int], skip: str | None = None) -> frozenset[int]:
-                result = base
-                for name, docs in restrictions.items():
+            def restricted(skip: str | None = None) -> np.ndarray:
+                result = matched
+                for name, mask in restrictions.items():
                     if name != skip:
-                        result = result & docs
+                        result = result & mask
                 return result
 
-            hits = restricted(matched)
-            facets: dict[str, dict[str, int]] = {}
-            for name in facet_fields:
-                base = restricted(matched, skip=name)
-                counts = {}
-                for value, docs in cache.values.get(name, {}).items():
-                    n = len(base & docs) if len(base) > len(docs) else len(docs & base)
-                    if n:
-                        counts[value] = n
-                facets[name] = counts
-
+            hits = restricted()
+            facets = {name: cache.counts(name, restricted(skip=name)) for name in facet_fields}
+            hit_ids = np.flatnonzero(hits)
             wanted = offset + limit
             if sort in {"newest", "oldest"} or q is None:
-                pub = cache.pub
-                if sort == "oldest":
-                    top = heapq.nsmallest(wanted, hits, key=lambda d: (pub[d] or 10**7, d))
-                else:
-                    top = heapq.nlargest(wanted, hits, key=lambda d: (pub[d], d))
-                ranked = [(d, 0.0) for d in top[offset:]]
+                ranked = self._by_date(cache, hit_ids, sort, wanted)[offset:]
             else:
-                ranked = self._rank(searcher, score or q, hits, wanted, cache)[offset:]
+                ranked = self._rank(cache, score or q, hit_ids, wanted)[offset:]
             return RawHits(
-                total=len(hits),
-                hits=[(self._django_id(searcher, cache, d), score) for d, score in ranked],
+                total=len(hit_ids),
+                hits=[(self._django_id(searcher, cache, d), s) for d, s in ranked],
                 facets=facets,
             )
 
-    def _rank(self, searcher, q, hits: frozenset[int], wanted: int, cache: FacetCache):
-        if not hits or wanted <= 0:
+    def _match(self, cache: FacetCache, q, exclude) -> np.ndarray:
+        try:
+            matched = cache.live.copy() if q is None else cache.evaluate(q, False)[0] & cache.live
+            if exclude is not None:
+                matched &= ~cache.evaluate(exclude, False)[0]
+            return matched
+        except _Unsupported:
+            pass
+        matched = cache.live.copy()
+        if q is not None:
+            found = np.zeros(cache.size, dtype=bool)
+            found[list(cache.searcher.docs_for_query(q))] = True
+            matched &= found
+        if exclude is not None:
+            matched[list(cache.searcher.docs_for_query(exclude))] = False
+        return matched
+
+    @staticmethod
+    def _by_date(cache: FacetCache, hit_ids: np.ndarray, sort: str, wanted: int):
+        if not len(hit_ids) or wanted <= 0:
             return []
+        pub = cache.pub[hit_ids]
+        stride = np.int64(cache.size + 1)
+        if sort == "oldest":
+            # Undated articles last; equal dates in index order.
+            key = np.where(pub == 0, 10**7, pub) * stride + hit_ids
+        else:
+            key = -(pub * stride + hit_ids)
+        if len(key) > wanted:
+            chosen = np.argpartition(key, wanted - 1)[:wanted]
+        else:
+            chosen = np.arange(len(key))
+        chosen = chosen[np.argsort(key[chosen], kind="stable")]
+        return [(int(hit_ids[i]), 0.0) for i in chosen]
+
+    def _rank(self, cache: FacetCache, q, hit_ids: np.ndarray, wanted: int):
+        if not len(hit_ids) or wanted <= 0:
+            return []
+        try:
+            _, scores = cache.evaluate(q, True)
+        except _Unsupported:
+            return self._rank_with_whoosh(cache, q, hit_ids, wanted)
+        scored = np.round(scores[hit_ids], 6)
+        candidates = hit_ids
+        if len(scored) > wanted:
+            # Everything tied with the last one shown competes on recency.
+            threshold = np.partition(scored, len(scored) - wanted)[len(scored) - wanted]
+            keep = scored >= threshold
+            candidates, scored = hit_ids[keep], scored[keep]
+        order = np.lexsort((candidates, -cache.pub[candidates], -scored))[:wanted]
+        return [(int(candidates[i]), float(scored[i])) for i in order]
+
+    @staticmethod
+    def _rank_with_whoosh(cache: FacetCache, q, hit_ids: np.ndarray, wanted: int):
         # A few extra so that ties at the page edge can be broken by recency.
-        results = searcher.search(q, limit=wanted + 10, filter=set(hits), terms=False)
+        results = cache.searcher.search(
+            q, limit=wanted + 10, filter=set(hit_ids.tolist()), terms=False
+        )
         scored = [(hit.docnum, round(hit.score, 6)) for hit in results]
         scored.sort(key=lambda item: (-item[1], -cache.pub[item[0]]))
         return scored[:wanted]

@@ -18,6 +18,7 @@ competes with both analysers for the two cores while the workers wait.
 from __future__ import annotations
 
 import logging
+import queue
 import resource
 import string
 import time
@@ -35,7 +36,9 @@ from articles.search.indexing import get_article_index, get_backend
 logger = logging.getLogger(__name__)
 
 JOB_SIZE = 100  # articles per job handed to a worker
-LIMIT_MB = 256  # posting buffer per worker before it spills to a sorted run
+# A worker's posting buffer; a segment of 12,500 articles stays below it
+# (about 11 million postings, ~3 GB resident while it is being sorted).
+LIMIT_MB = 4096
 
 
 @dataclass
@@ -207,23 +210,37 @@ class _BulkSegmentWriter(SegmentWriter):
 
 
 class _AnalysingTask(SubWriterTask):
-    """A worker: article ids in, documents into a segment of its own."""
+    """A worker: article ids in, documents into segments of its own.
+
+    A segment is closed every ``segment_docs`` documents so that its postings
+    can be sorted in memory: past Whoosh's ``limitmb`` it spills sorted runs
+    to disk and merges them back one pickled posting at a time, which costs
+    more than the few extra segments cost searches.
+    """
+
+    segment_docs = 12_500  # set by the parent writer
 
     def run(self) -> None:
         use_fast_analysis()
         ix = self.storage.open_index(self.indexname)
-        # The parent holds the index's write lock for all workers.
-        self.writer = _BulkSegmentWriter(ix, _lk=False, **self.kwargs)
+        segments = []
+        self.writer = None
+        # Writers here never cancel or finish: that would delete the temporary
+        # folder the other workers share. The parent's commit cleans up.
         while self.running:
             job = self.jobqueue.get()
             if job is None:
                 break
+            if self.writer is None:
+                # The parent holds the index's write lock for all workers.
+                self.writer = _BulkSegmentWriter(ix, _lk=False, **self.kwargs)
             self._process_file(*job)
-        if not self.running:
-            self.writer.cancel()
-            return
-        segment = self.writer._finalize_segment()
-        self.resultqueue.put((None, self.writer.pool.fieldnames, segment), timeout=60)
+            if self.writer.docnum >= self.segment_docs:
+                segments.append(self.writer._finalize_segment())
+                self.writer = None
+        if self.running and self.writer is not None and self.writer.docnum:
+            segments.append(self.writer._finalize_segment())
+        self.resultqueue.put(segments)
 
     def _process_file(self, filename, doc_count):
         from whoosh.compat import pickle
@@ -240,6 +257,10 @@ class _AnalysingTask(SubWriterTask):
 
 
 class _ParallelWriter(MpWriter):
+    """Whoosh's multi-process writer, with workers that analyse and segment."""
+
+    segment_docs = 12_500
+
     def _new_task(self):
         task = _AnalysingTask(
             self.storage,
@@ -247,11 +268,33 @@ class _ParallelWriter(MpWriter):
             self.jobqueue,
             self.resultqueue,
             self.subargs,
-            self.multisegment,
+            multisegment=True,
         )
+        task.segment_docs = self.segment_docs
         self.tasks.append(task)
         task.start()
         return task
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        segments = self._merge_segments(mergetype, optimize, merge)
+        pending = len(self.tasks)
+        while pending:
+            try:
+                segments.extend(self.resultqueue.get(timeout=5))
+                pending -= 1
+            except queue.Empty:
+                failed = [t for t in self.tasks if t.exitcode not in (None, 0)]
+                if failed:
+                    raise RuntimeError(f"{len(failed)} index worker(s) failed") from None
+        for task in self.tasks:
+            task.join()
+        self._close_segment()
+        self._commit_toc(segments)
+        self._finish()
 
 
 def build(
@@ -259,6 +302,7 @@ def build(
     *,
     job_size: int = JOB_SIZE,
     limitmb: int = LIMIT_MB,
+    segment_docs: int = 12_500,
     log: Callable[[str], None] | None = None,
 ) -> BuildReport:
     """Replace the whole index with every published article's document."""
@@ -277,9 +321,9 @@ def build(
         backend.index,
         procs=max(1, workers),
         batchsize=job_size,
-        multisegment=True,
         subargs={"limitmb": limitmb},
     )
+    writer.segment_docs = segment_docs
     queued_at = time.perf_counter()
     try:
         step = max(len(ids) // 20, job_size)
