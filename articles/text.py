@@ -67,16 +67,30 @@ def normalize(text: str) -> str:
     return _IY_RE.sub(_iy, text)
 
 
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+def _unaccent_table() -> dict[int, str]:
+    # Every precomposed Latin letter maps to its base letter, so folding NFC
+    # text is one C-level translate that keeps every offset (highlighting
+    # relies on that) instead of a Python loop over decomposed characters.
+    table = {ord("đ"): "d", ord("Đ"): "D", 0x00D0: "D", 0x00F0: "d", 0x0189: "D"}
+    for code in range(0x00C0, 0x2000):
+        char = chr(code)
+        base = "".join(
+            c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)
+        )
+        if base != char and len(base) == 1:
+            table[code] = base
+    return table
+
+
+_UNACCENT = _unaccent_table()
+_COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 
 
 def unaccent(text: str) -> str:
     """Strip every diacritic, keeping case: "Đắk Nông" -> "Dak Nong"."""
-    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES).translate(_FOLD_EXTRA)
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize(
-        "NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    )
+    text = unicodedata.normalize("NFC", text).translate(_UNACCENT)
+    # Marks NFC could not compose onto their letter are dropped as well.
+    return _COMBINING_RE.sub("", text) if not text.isascii() else text
 
 
 def fold(text: str) -> str:

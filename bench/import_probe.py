@@ -37,7 +37,10 @@ def main() -> None:
     folder = Path(sys.argv[1])
     started = time.perf_counter()
     with indexing_deferred():
-        import_paths([folder])
+        try:
+            import_paths([folder], update_index=False)
+        except TypeError:  # an older pipeline without the switch
+            import_paths([folder])
     seconds = time.perf_counter() - started
     count = Article.objects.count()
     files = sum(1 for _ in folder.iterdir())

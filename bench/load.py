@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from queries import query_strings  # noqa: E402
+from queries import query_strings
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -35,6 +35,20 @@ def _reference_data(request, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_lookup_tables():
+    """The abbreviation and province tables are cached per process; a test
+    that edits them must not leak its edits into the next test."""
+    from articles.provinces import forget as forget_provinces
+    from articles.search.query import forget_abbreviations
+
+    forget_abbreviations()
+    forget_provinces()
+    yield
+    forget_abbreviations()
+    forget_provinces()
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Tests render pages without running collectstatic first."""
     settings.STORAGES = {

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import pickle
 import threading
-import time
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from django.conf import settings
@@ -52,7 +51,8 @@ from articles.analysis import analyze
 from articles.text import fold
 
 FACET_FIELDS = ("province", "year", "fields")
-SPELLINGS_MAX_AGE = 600.0
+# Memory for decoded posting lists per process (settings.PORTAL_SEARCH_CACHE_MB).
+SEARCH_CACHE_MB = 160
 
 
 class _TokenAnalyzer:
@@ -252,6 +252,10 @@ def _read_postings(reader, fieldname: str, btext: bytes, positions: bool):
     if (fieldname, btext) not in reader:
         return _EMPTY_IDS, np.zeros(0), None
     matcher = reader.postings(fieldname, btext)
+    # A segment with deletions wraps its postings in a filter; the caller
+    # masks deleted documents itself, so read the blocks underneath.
+    while not isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "child"):
+        matcher = matcher.child
     if not isinstance(matcher, W3LeafMatcher):
         ids, weights, values = [], [], []
         while matcher.is_active():
@@ -295,11 +299,93 @@ def _read_postings(reader, fieldname: str, btext: bytes, positions: bool):
         decoded = pickle.loads(value[4:] if value.endswith(b".") else value[4:] + b".")
         counts[i] = len(decoded)
         gaps.extend(decoded)
+    if not gaps:
+        return ids, weights, (_EMPTY_IDS, _EMPTY_IDS)
     flat = np.cumsum(np.asarray(gaps, dtype=np.int64))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     before = np.where(starts > 0, flat[np.maximum(starts - 1, 0)], 0)
     flat -= np.repeat(before, counts)
     return ids, weights, (np.repeat(ids, counts), flat)
+
+
+@lru_cache(maxsize=1)
+def _fold_variants() -> dict[str, list[str]]:
+    """Each letter that folding produces from others -> every letter folding to it."""
+    variants: dict[str, set[str]] = {}
+    for code in range(0x20, 0x2000):
+        ch = chr(code)
+        if ch.isalpha() and ch == ch.lower():
+            variants.setdefault(fold(ch), set()).add(ch)
+    return {k: sorted(v | {k}) for k, v in variants.items() if len(v | {k}) > 1}
+
+
+class _Spellings(Mapping):
+    """Folded syllable or word -> its most frequent spelling, computed per key.
+
+    Folding only changes vowels and đ, so every spelling of "chuyen" starts
+    with "ch": a key is answered from the terms under that prefix (or under
+    each letter that folds to its first letter), in the order the whole
+    vocabulary would be read, so ties resolve the same way.
+    """
+
+    FIELDS = ("text", "words")
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self.found: dict[str, str | None] = {}
+
+    @staticmethod
+    def _prefixes(key: str) -> list[str]:
+        variants = _fold_variants()
+        stable = ""
+        for ch in key:
+            if ch in variants:
+                break
+            stable += ch
+        if stable:
+            return [stable]
+        return variants.get(key[:1], [key[:1]])
+
+    def _lookup(self, key: str) -> str | None:
+        if key in self.found:
+            return self.found[key]
+        best: tuple[int, str] = (0, "")
+        for name in self.FIELDS:
+            if name not in self.reader.schema:
+                continue
+            for prefix in self._prefixes(key):
+                for term in self.reader.expand_prefix(name, prefix):
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    # NFC text folds letter for letter (as highlighting assumes).
+                    if len(text) != len(key) or text == key or fold(text) != key:
+                        continue
+                    frequency = self.reader.doc_frequency(name, text)
+                    if frequency > best[0]:
+                        best = (frequency, text)
+        self.found[key] = best[1] or None
+        return self.found[key]
+
+    def __getitem__(self, key: str) -> str:
+        spelled = self._lookup(key)
+        if spelled is None:
+            raise KeyError(key)
+        return spelled
+
+    def __contains__(self, key) -> bool:
+        return isinstance(key, str) and bool(key) and self._lookup(key) is not None
+
+    def __iter__(self):
+        # Only for completeness: reads the whole vocabulary.
+        keys = set()
+        for name in self.FIELDS:
+            if name in self.reader.schema:
+                for term in self.reader.lexicon(name):
+                    text = term.decode("utf-8") if isinstance(term, bytes) else term
+                    keys.add(fold(text))
+        return iter(sorted(k for k in keys if k in self))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class FacetCache:
@@ -314,6 +400,8 @@ class FacetCache:
         self.searcher = searcher
         self.parts: list[tuple[object, _Segment, int]] = []
         for reader, offset in searcher.reader().leaf_readers():
+            if reader.segment() is None:  # an empty index has no segment yet
+                continue
             self.parts.append((reader, backend._segment(reader), offset))
         self.offsets = [offset for _, _, offset in self.parts]
         self.size = searcher.reader().doc_count_all()
@@ -330,6 +418,9 @@ class FacetCache:
         self.stats: dict[tuple[str, str], tuple[float, float]] = {}
         self.lengths: dict[str, np.ndarray] = {}
         self.weighting = searcher.weighting
+        self.spellings: _Spellings | None = None
+        # Terms already read by the query being answered (see ``forget``).
+        self._memo: dict[tuple, tuple] = {}
 
     def _joined(self, part, dtype) -> np.ndarray:
         out = np.zeros(self.size, dtype=dtype)
@@ -435,6 +526,8 @@ class FacetCache:
 
     def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Ids (in this snapshot's numbering) and weights of a term's postings."""
+        if fieldname not in self.searcher.schema:
+            return _EMPTY_IDS, np.zeros(0)
         btext = self.searcher.schema[fieldname].to_bytes(text)
         cache = self.backend._postings
         ids_parts, weight_parts = [], []
@@ -443,7 +536,11 @@ class FacetCache:
             item = cache.get(key)
             if item is None:
                 ids, weights, _ = _read_postings(reader, fieldname, btext, positions=False)
-                item = (ids.astype(np.int32), weights.astype(np.float32))
+                # Weights are term frequencies here: small whole numbers.
+                compact = np.float32
+                if len(weights) and weights.max() < 65536 and np.all(weights == np.floor(weights)):
+                    compact = np.uint16
+                item = (ids.astype(np.int32), weights.astype(compact))
                 cache.put(key, item, item[0].nbytes + item[1].nbytes + 64)
             else:
                 item = item[0]
@@ -454,6 +551,8 @@ class FacetCache:
         return np.concatenate(ids_parts), np.concatenate(weight_parts).astype(np.float64)
 
     def term_scores(self, fieldname: str, text: str, ids, weights) -> np.ndarray:
+        if not len(ids):
+            return np.zeros(0)
         if not self.searcher.schema[fieldname].scorable:
             return weights
         if not isinstance(self.weighting, BM25F):
@@ -466,6 +565,8 @@ class FacetCache:
         return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
 
     def phrase_docs(self, fieldname: str, words: Sequence[str]) -> np.ndarray:
+        if fieldname not in self.searcher.schema:
+            return _EMPTY_IDS
         key = ("phrase", fieldname, tuple(words))
         cache = self.backend._postings
         parts = []
@@ -505,16 +606,30 @@ class FacetCache:
                 return np.zeros(0, dtype=np.int32)
         return np.unique(starts // stride).astype(np.int32)
 
+    def forget(self) -> None:
+        """Drop what the last query read; called around each query."""
+        self._memo = {}
+
+    def _term(self, fieldname: str, text: str, scores: bool):
+        """(ids, unboosted scores or None) of a term, computed once per query."""
+        key = (fieldname, text, scores)
+        found = self._memo.get(key)
+        if found is None:
+            ids, weights = self.postings(fieldname, text)
+            found = (ids, self.term_scores(fieldname, text, ids, weights) if scores else None)
+            self._memo[key] = found
+        return found
+
     def evaluate(self, q, scores: bool):
         """(mask of matching documents, their scores or None)."""
         if isinstance(q, wq.Term):
-            ids, weights = self.postings(q.fieldname, q.text)
+            ids, term_scores = self._term(q.fieldname, q.text, scores)
             mask = np.zeros(self.size, dtype=bool)
             mask[ids] = True
             if not scores:
                 return mask, None
             out = np.zeros(self.size)
-            out[ids] = self.term_scores(q.fieldname, q.text, ids, weights) * q.boost
+            out[ids] = term_scores * q.boost
             return mask, out
         if isinstance(q, wq.Phrase):
             if q.slop != 1:
@@ -528,10 +643,8 @@ class FacetCache:
                 return mask, None
             out = np.zeros(self.size)
             for word in q.words:
-                ids, weights = self.postings(q.fieldname, word)
-                term = np.zeros(self.size)
-                term[ids] = self.term_scores(q.fieldname, word, ids, weights)
-                out += term
+                ids, term_scores = self._term(q.fieldname, word, True)
+                out[ids] += term_scores
             out[~mask] = 0.0
             return mask, out * q.boost
         if isinstance(q, wq.AndMaybe):
@@ -553,25 +666,40 @@ class FacetCache:
             and not getattr(q, "minmatch", 0)
             and not getattr(q, "scale", None)
         ):
-            if not q.subqueries:
-                return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scores else None)
-            results = [self.evaluate(sub, scores) for sub in q.subqueries]
-            mask = results[0][0].copy()
-            for sub_mask, _ in results[1:]:
-                if isinstance(q, wq.And):
-                    mask &= sub_mask
-                else:
-                    mask |= sub_mask
-            if not scores:
-                return mask, None
-            out = np.zeros(self.size)
-            for _, sub_scores in results:
-                out += sub_scores
-            out[~mask] = 0.0
-            return mask, out * q.boost
+            return self._compound(q, scores)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return np.zeros(self.size, dtype=bool), (np.zeros(self.size) if scores else None)
         raise _Unsupported(q)
+
+    def _compound(self, q, scores: bool):
+        # Whoosh adds the parts' scores; terms are added straight into one
+        # array rather than each through an array of their own.
+        intersect = isinstance(q, wq.And)
+        mask = None
+        out = np.zeros(self.size) if scores else None
+        for sub in q.subqueries:
+            if isinstance(sub, wq.Term):
+                ids, term_scores = self._term(sub.fieldname, sub.text, scores)
+                sub_mask = np.zeros(self.size, dtype=bool)
+                sub_mask[ids] = True
+                if scores:
+                    out[ids] += term_scores * sub.boost
+            else:
+                sub_mask, sub_scores = self.evaluate(sub, scores)
+                if scores:
+                    out += sub_scores
+            if mask is None:
+                mask = sub_mask
+            elif intersect:
+                mask &= sub_mask
+            else:
+                mask |= sub_mask
+        if mask is None:
+            mask = np.zeros(self.size, dtype=bool)
+        if not scores:
+            return mask, None
+        out[~mask] = 0.0
+        return mask, out * q.boost
 
 
 class VietnameseWhooshBackend(WhooshSearchBackend):
@@ -581,8 +709,10 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
         self._searcher = None
         self._cache: FacetCache | None = None
         self._segments: dict[str, _Segment] = {}
-        self._postings = _LRU(int(getattr(settings, "PORTAL_SEARCH_CACHE_MB", 96)) * 1024 * 1024)
-        self._spellings: tuple[dict[str, str], int, float] | None = None
+        # Decoded posting lists: at 100,000 articles a common word takes
+        # about a second to decode from Whoosh's blocks and 0.6 MB to keep.
+        cache_mb = int(getattr(settings, "PORTAL_SEARCH_CACHE_MB", SEARCH_CACHE_MB))
+        self._postings = _LRU(cache_mb * 1024 * 1024)
 
     # -- schema ---------------------------------------------------------
 
@@ -628,7 +758,8 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
             self.setup()
         if timeout is None:
             timeout = settings.PORTAL_INDEX_LOCK_TIMEOUT
-        return self.index.writer(timeout=timeout, delay=0.05)
+        # Separate segment files: readers copy a compound segment into memory.
+        return self.index.writer(timeout=timeout, delay=0.05, compound=False)
 
     def document_fields(self, index, obj) -> dict:
         """The Whoosh fields of ``obj``'s document, as every write path stores them."""
@@ -748,37 +879,17 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
             segment.django_ids[local] = pk
         return pk
 
-    def spellings(self) -> dict[str, str]:
+    def spellings(self) -> Mapping[str, str]:
         """Folded syllable or word -> its most frequent spelling in the index.
 
-        Reading the whole vocabulary costs about a second at 100,000
-        articles, so the table outlives index changes: it is rebuilt only
-        when the number of documents changed by more than 5% or it is older
-        than ``SPELLINGS_MAX_AGE`` seconds. A word new since then is not
-        suggested yet; nothing else depends on it.
+        Looked up one key at a time (see ``_Spellings``), never by reading
+        the whole vocabulary, which takes seconds at 100,000 articles.
         """
         with self._lock:
             cache = self.facet_cache()
-            size = cache.doc_count
-            built = self._spellings
-            if built is not None:
-                table, built_size, built_at = built
-                fresh = time.monotonic() - built_at < SPELLINGS_MAX_AGE
-                if fresh and abs(size - built_size) <= 0.05 * max(built_size, 1):
-                    return table
-            best: dict[str, tuple[int, str]] = {}
-            reader = cache.searcher.reader()
-            for name in ("text", "words"):
-                if name not in reader.schema:
-                    continue
-                for term, info in reader.iter_field(name):
-                    text = term.decode("utf-8") if isinstance(term, bytes) else term
-                    key = fold(text)
-                    if key != text and info.doc_frequency() > best.get(key, (0, ""))[0]:
-                        best[key] = (info.doc_frequency(), text)
-            table = {key: text for key, (_, text) in best.items()}
-            self._spellings = (table, size, time.monotonic())
-            return table
+            if cache.spellings is None:
+                cache.spellings = _Spellings(cache.searcher.reader())
+            return cache.spellings
 
     def doc_count(self) -> int:
         return self.facet_cache().doc_count
@@ -809,43 +920,75 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
             # refresh it and close the one this query is reading.
             cache = self.facet_cache()
             searcher = cache.searcher
-            matched = self._match(cache, q, exclude)
+            cache.forget()
+            try:
+                return self._run_query(
+                    cache,
+                    searcher,
+                    q,
+                    score,
+                    exclude,
+                    filters,
+                    year_range,
+                    facet_fields,
+                    sort,
+                    offset,
+                    limit,
+                )
+            finally:
+                cache.forget()
 
-            restrictions: dict[str, np.ndarray] = {}
-            for name, selected in (filters or {}).items():
-                if selected:
-                    restrictions[name] = cache.value_mask(name, [str(v) for v in selected])
-            if year_range and any(y is not None for y in year_range):
-                low, high = year_range
-                years = [
-                    value
-                    for value in cache.facets.get("year", ([], None))[0]
-                    if value.isdigit()
-                    and (low is None or int(value) >= low)
-                    and (high is None or int(value) <= high)
-                ]
-                restrictions["_year_range"] = cache.value_mask("year", years)
+    def _run_query(
+        self,
+        cache: FacetCache,
+        searcher,
+        q,
+        score,
+        exclude,
+        filters: dict[str, Sequence[str]] | None,
+        year_range: tuple[int | None, int | None] | None,
+        facet_fields: Sequence[str],
+        sort: str,
+        offset: int,
+        limit: int,
+    ) -> RawHits:
+        matched = self._match(cache, q, exclude)
 
-            def restricted(skip: str | None = None) -> np.ndarray:
-                result = matched
-                for name, mask in restrictions.items():
-                    if name != skip:
-                        result = result & mask
-                return result
+        restrictions: dict[str, np.ndarray] = {}
+        for name, selected in (filters or {}).items():
+            if selected:
+                restrictions[name] = cache.value_mask(name, [str(v) for v in selected])
+        if year_range and any(y is not None for y in year_range):
+            low, high = year_range
+            years = [
+                value
+                for value in cache.facets.get("year", ([], None))[0]
+                if value.isdigit()
+                and (low is None or int(value) >= low)
+                and (high is None or int(value) <= high)
+            ]
+            restrictions["_year_range"] = cache.value_mask("year", years)
 
-            hits = restricted()
-            facets = {name: cache.counts(name, restricted(skip=name)) for name in facet_fields}
-            hit_ids = np.flatnonzero(hits)
-            wanted = offset + limit
-            if sort in {"newest", "oldest"} or q is None:
-                ranked = self._by_date(cache, hit_ids, sort, wanted)[offset:]
-            else:
-                ranked = self._rank(cache, score or q, hit_ids, wanted)[offset:]
-            return RawHits(
-                total=len(hit_ids),
-                hits=[(self._django_id(searcher, cache, d), s) for d, s in ranked],
-                facets=facets,
-            )
+        def restricted(skip: str | None = None) -> np.ndarray:
+            result = matched
+            for name, mask in restrictions.items():
+                if name != skip:
+                    result = result & mask
+            return result
+
+        hits = restricted()
+        facets = {name: cache.counts(name, restricted(skip=name)) for name in facet_fields}
+        hit_ids = np.flatnonzero(hits)
+        wanted = offset + limit
+        if sort in {"newest", "oldest"} or q is None:
+            ranked = self._by_date(cache, hit_ids, sort, wanted)[offset:]
+        else:
+            ranked = self._rank(cache, score or q, hit_ids, wanted)[offset:]
+        return RawHits(
+            total=len(hit_ids),
+            hits=[(self._django_id(searcher, cache, d), s) for d, s in ranked],
+            facets=facets,
+        )
 
     def _match(self, cache: FacetCache, q, exclude) -> np.ndarray:
         try:

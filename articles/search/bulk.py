@@ -4,15 +4,14 @@ Word segmentation (pyvi) dominates the cost of a document and is bound to
 one core per process, so the build runs in worker processes. Each worker
 reads its share of the articles from the database, prepares their documents
 exactly as the incremental path does (``backend.document_fields``, i.e.
-``ArticleIndex.full_prepare``) and writes them into a Whoosh segment of its
+``ArticleIndex.full_prepare``) and writes them into Whoosh segments of its
 own; the parent holds the write lock, hands out article ids and, at the
 end, commits the workers' segments together (Whoosh's multi-segment
-writer). Nothing is merged afterwards: merging would rewrite every posting
-in pure Python for no gain in search speed worth the time.
-
-Measured on the 2-core machine (see bench/README.md): one writer fed by a
-pool of analysers loses to this, because the parent's Whoosh work then
-competes with both analysers for the two cores while the workers wait.
+writer). Whoosh's own work (about a third of a document's CPU time here:
+turning tokens into postings, sorting and writing them) is thus spread over
+the workers too instead of queuing behind one writer process. Nothing is
+merged afterwards: merging rewrites every posting in pure Python, about as
+long as writing them in the first place.
 """
 
 from __future__ import annotations
@@ -321,7 +320,9 @@ def build(
         backend.index,
         procs=max(1, workers),
         batchsize=job_size,
-        subargs={"limitmb": limitmb},
+        # Separate files, not one compound file per segment: Whoosh copies a
+        # compound segment into each reading process's memory.
+        subargs={"limitmb": limitmb, "compound": False},
     )
     writer.segment_docs = segment_docs
     queued_at = time.perf_counter()
@@ -354,25 +355,50 @@ def build(
     )
 
 
-def build_serial() -> BuildReport:
-    """The same documents through one writer in this process (for comparison)."""
-    started = time.perf_counter()
-    backend, index = get_backend(), get_article_index()
-    backend.clear()
-    writer = SegmentWriter(backend.index, limitmb=LIMIT_MB)
+def split_compound_segments() -> int:
+    """Store every compound segment as separate files; return how many were split.
+
+    A reader opens a compound segment by copying all of it into memory
+    (Whoosh wraps the mapped file in a ``BytesIO``): a 100,000-article index
+    would cost each web worker over a gigabyte. Separate files are read
+    through the operating system's cache instead. Segment ids stay the same,
+    so caches keyed by segment survive.
+    """
+    from whoosh.index import TOC
+
+    backend = get_backend()
+    if not backend.setup_complete:
+        backend.setup()
+    storage = backend.storage
+    ix = storage.open_index(schema=backend.schema)
+    lock = ix.lock("WRITELOCK")
+    if not lock.acquire(blocking=True):
+        raise RuntimeError("index locked")
     try:
-        for article in index.index_queryset().order_by("pk").iterator(chunk_size=500):
-            writer.add_document(**backend.document_fields(index, article))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+        toc = TOC.read(storage, ix.indexname, schema=backend.schema)
+        compound = [s for s in toc.segments if s.is_compound()]
+        for segment in compound:
+            name = segment.make_filename(segment.COMPOUND_EXT)
+            parts = segment.open_compound_file(storage)
+            try:
+                ranges = {part: parts.range(part) for part in parts.list()}
+            finally:
+                parts.close()
+            with open(Path(backend.path) / name, "rb") as source:
+                for part, (offset, length) in ranges.items():
+                    source.seek(offset)
+                    with open(Path(backend.path) / part, "wb") as out:
+                        remaining = length
+                        while remaining:
+                            chunk = source.read(min(remaining, 1 << 22))
+                            out.write(chunk)
+                            remaining -= len(chunk)
+            segment.compound = False
+        if compound:
+            TOC(backend.schema, toc.segments, toc.generation + 1).write(storage, ix.indexname)
+            for segment in compound:
+                storage.delete_file(segment.make_filename(segment.COMPOUND_EXT))
+    finally:
+        lock.release()
     backend._close_searcher()
-    ix = backend.storage.open_index(schema=backend.schema)
-    return BuildReport(
-        documents=ix.doc_count(),
-        seconds=time.perf_counter() - started,
-        workers=1,
-        index_bytes=index_size(backend.path),
-        segments=len(ix._segments()),
-    )
+    return len(compound)

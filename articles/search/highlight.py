@@ -33,7 +33,9 @@ def _pattern(terms: Iterable[str]) -> re.Pattern | None:
     return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
 
 
-def find_matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+def find_matches(
+    text: str, terms: Sequence[str], folded: str | None = None
+) -> list[tuple[int, int]]:
     """Spans of ``text`` that match ``terms`` the way the search does.
 
     A term typed without diacritics marks every spelling ("so" marks "số"
@@ -46,22 +48,24 @@ def find_matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     spellings: dict[str, set[str]] = {}
     for term in terms:
         spellings.setdefault(fold(term), set()).add(normalize(term).lower())
+    # Terms typed without diacritics accept every spelling.
+    loose = {key for key, typed in spellings.items() if key in typed}
     spans = []
-    for match in pattern.finditer(_aligned_fold(text)):
-        typed = spellings.get(match.group(0), set())
-        if any(t == match.group(0) for t in typed):
-            spans.append(match.span())
-            continue
-        written = normalize(text[match.start() : match.end()]).lower()
-        if written in typed or fold(written) == written:
+    for match in pattern.finditer(folded if folded is not None else _aligned_fold(text)):
+        key = match.group(0)
+        written = text[match.start() : match.end()].lower()
+        accepted = key in loose or written == key or written in spellings[key]
+        # normalize() last: only for the other tone placement (hoá/hóa).
+        if accepted or normalize(written) in spellings[key]:
             spans.append(match.span())
     return spans
 
 
-def _best_window(text: str, spans: list[tuple[int, int]], size: int) -> tuple[int, int]:
+def _best_window(
+    text: str, folded: str, spans: list[tuple[int, int]], size: int
+) -> tuple[int, int]:
     if not spans:
         return 0, min(len(text), size)
-    folded = _aligned_fold(text)
     best, best_score = 0, -1
     j = 0
     for i, (start, _) in enumerate(spans):
@@ -106,8 +110,9 @@ def mark(
 def snippet(text: str, terms: Sequence[str], size: int = 260) -> SafeString:
     """An escaped excerpt of ``text`` around ``terms``, matches in <mark>."""
     text = " ".join((text or "").split())
-    spans = find_matches(text, terms)
-    start, end = _best_window(text, spans, size)
+    folded = _aligned_fold(text)
+    spans = find_matches(text, terms, folded)
+    start, end = _best_window(text, folded, spans, size)
     body = mark(text, spans, start, end)
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
