@@ -255,6 +255,31 @@ def test_sync_index_applies_queued_changes_first(make_article, index_now, settin
     assert pending_count() == 0
 
 
+def test_a_reader_keeps_its_snapshot_while_another_writer_merges(make_article, index_now):
+    # Another process merging the index deletes the old segments' files
+    # while this process may still be answering a query from them.
+    from whoosh.index import open_dir
+
+    articles = []
+    for title in ("Cấp phép bưu chính", "Đo kiểm chất lượng 4G", "Chữ ký số cho xã"):
+        with index_now:
+            articles.append(make_article(title))
+    backend = get_backend()
+    cache = backend.facet_cache()
+    assert len(cache.parts) > 1, "the test needs several segments to merge"
+
+    other = open_dir(backend.path)
+    writer = other.writer()
+    writer.commit(optimize=True)
+    assert not cache.searcher.up_to_date()
+
+    docnums = [int(d) for d in cache.live.nonzero()[0]]
+    read = {backend._django_id(cache.searcher, cache, d) for d in docnums}
+    assert read == {a.pk for a in articles}
+    assert (cache.field_lengths("text")[docnums] > 1).all()
+    assert found("chu ky so") == {articles[2].pk}
+
+
 # -- several processes at once ---------------------------------------------------------
 
 SETUP = """

@@ -38,7 +38,8 @@ from haystack.models import SearchResult
 from haystack.utils import get_identifier
 from whoosh import query as wq
 from whoosh.analysis import RegexTokenizer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.columns import TranslatingColumnReader
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.formats import Frequency, Positions
@@ -209,8 +210,9 @@ class _Segment:
         self.facets: dict[str, tuple[list[str], np.ndarray | list[np.ndarray]]] = {}
         self.lengths: dict[str, np.ndarray] = {}
         self.pub = np.zeros(self.size, dtype=np.int64)
-        if reader.has_column("pub"):
-            self.pub = _numeric_column(reader, reader.column_reader("pub"), self.size)
+        pub = _pinned_column(reader, "pub")
+        if pub is not None:
+            self.pub = _numeric_column(reader, pub, self.size)
         self.django_ids: dict[int, int] = {}
         for name in FACET_FIELDS:
             if name in reader.schema and reader.schema[name].indexed:
@@ -245,6 +247,44 @@ class _Segment:
                 lengths[codes == 0] = 1.0
             self.lengths[fieldname] = lengths
         return lengths
+
+
+def _pin_columns(reader) -> None:
+    """Open now every column file of a segment that the engine reads later.
+
+    Whoosh opens column files lazily, but a writer in another process
+    deletes a merged-away segment's files as soon as its new generation is
+    written. An open file survives its deletion; an unopened one is gone,
+    and Whoosh then quietly reads no stored fields or default lengths.
+    """
+    perdoc = getattr(reader, "_perdoc", None)
+    segment = reader.segment()
+    if perdoc is None or segment is None:
+        return
+    columns = {"_stored": STORED_COLUMN}
+    if "pub" in reader.schema:
+        columns["pub"] = reader.schema["pub"].column_type
+    columns.update({_lenfield(name): LENGTHS_COLUMN for name in segment._fieldlengths})
+    for name, column in columns.items():
+        if name in perdoc._readers or not perdoc.has_column(name):
+            continue
+        try:
+            # Whoosh asks whether the file exists before using a column it
+            # has not read yet, so the reader itself must be made now.
+            perdoc._readers[name] = perdoc.column_reader(name, column)
+        except OSError:
+            # Deleted between the two calls; the caller sees the searcher
+            # is out of date and opens the newer generation instead.
+            continue
+
+
+def _pinned_column(reader, name: str):
+    """A field's column reader, through the file opened by ``_pin_columns``."""
+    perdoc = getattr(reader, "_perdoc", None)
+    raw = perdoc._readers.get(name) if perdoc is not None else None
+    if raw is None:
+        return reader.column_reader(name) if reader.has_column(name) else None
+    return TranslatingColumnReader(raw, reader.schema[name].from_column_value)
 
 
 def _read_postings(reader, fieldname: str, btext: bytes, positions: bool):
@@ -835,12 +875,27 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
                 self.setup()
             if self._searcher is None:
                 self.index = self.storage.open_index(schema=self.schema)
-                self._searcher = self.index.searcher(weighting=BM25F(B=0.75, K1=1.2))
+                self._searcher = self._pinned(self.index.searcher(weighting=BM25F(B=0.75, K1=1.2)))
                 self._cache = None
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                self._searcher = self._pinned(self._searcher.refresh())
                 self._cache = None
             return self._searcher
+
+    @staticmethod
+    def _pinned(searcher, attempts: int = 20):
+        """``searcher`` with its segments' files open, or a newer one.
+
+        While the searcher is still the newest generation after its files
+        were opened, no writer can have deleted any of them first.
+        """
+        for _ in range(attempts):
+            for reader, _offset in searcher.reader().leaf_readers():
+                _pin_columns(reader)
+            if searcher.up_to_date():
+                break
+            searcher = searcher.refresh()
+        return searcher
 
     def facet_cache(self) -> FacetCache:
         """The current searcher's arrays, rebuilt (from per-segment parts) after a change."""
