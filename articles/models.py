@@ -4,9 +4,10 @@ and the abbreviation table that feeds the search analysis."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from django.db import models, transaction
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.text import slugify
 
 from articles.text import unaccent
@@ -23,6 +24,20 @@ class Region(models.TextChoices):
     CENTRAL_HIGHLANDS = "tay-nguyen", "Tây Nguyên"
     SOUTHEAST = "dong-nam-bo", "Đông Nam Bộ"
     MEKONG_DELTA = "dong-bang-song-cuu-long", "Đồng bằng sông Cửu Long"
+
+
+def listing_url(name: str, slug: str) -> str:
+    """The URL of a province's or field's page.
+
+    Every result on a page links its province and fields; reversing each
+    link again was a tenth of the search page's time.
+    """
+    return _listing_url(name, slug, get_script_prefix(), get_urlconf())
+
+
+@lru_cache(maxsize=512)
+def _listing_url(name: str, slug: str, prefix: str, urlconf: object) -> str:
+    return reverse(name, kwargs={"slug": slug})
 
 
 class Province(models.Model):
@@ -55,7 +70,7 @@ class Province(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:province", kwargs={"slug": self.slug})
+        return listing_url("articles:province", self.slug)
 
     @property
     def unit_2025_changed(self) -> bool:
@@ -84,7 +99,7 @@ class IctField(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:field", kwargs={"slug": self.code})
+        return listing_url("articles:field", self.code)
 
 
 class Abbreviation(models.Model):

@@ -1,6 +1,8 @@
-"""Model signals: every change to what the index holds is queued for it."""
+"""Model signals: every change to what the index holds is queued for it,
+and cached reference lists are dropped when they change."""
 
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from articles.models import Article, IctField, Province
 from articles.search.indexing import queue_for_index
@@ -34,3 +36,18 @@ pre_delete.connect(_queue_duplicates, sender=Article, dispatch_uid="index-articl
 post_save.connect(_queue_related, sender=Province, dispatch_uid="index-province")
 post_save.connect(_queue_related, sender=IctField, dispatch_uid="index-ictfield")
 m2m_changed.connect(_queue_m2m, sender=Article.fields.through, dispatch_uid="index-article-fields")
+
+
+def _forget_reference_lists(sender, **kwargs) -> None:
+    from articles.search.service import forget_reference_lists
+
+    # Forget now and again after the commit, so that no page reads the
+    # half-saved table into the cache.
+    forget_reference_lists()
+    transaction.on_commit(forget_reference_lists)
+
+
+for _model in (Province, IctField):
+    _name = _model.__name__
+    post_save.connect(_forget_reference_lists, sender=_model, dispatch_uid=f"lists-{_name}")
+    post_delete.connect(_forget_reference_lists, sender=_model, dispatch_uid=f"lists-del-{_name}")

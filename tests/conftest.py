@@ -36,16 +36,19 @@ def _reference_data(request, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_lookup_tables():
-    """The abbreviation and province tables are cached per process; a test
+    """The abbreviation, province and field tables are cached per process; a test
     that edits them must not leak its edits into the next test."""
     from articles.provinces import forget as forget_provinces
     from articles.search.query import forget_abbreviations
+    from articles.search.service import forget_reference_lists
 
     forget_abbreviations()
     forget_provinces()
+    forget_reference_lists()
     yield
     forget_abbreviations()
     forget_provinces()
+    forget_reference_lists()
 
 
 @pytest.fixture(autouse=True)

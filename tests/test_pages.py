@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from articles.models import Article, Status
+from articles.models import Article, IctField, Status
 
 
 class Page(HTMLParser):
@@ -459,6 +459,16 @@ def test_user_text_is_escaped_on_the_article_page(client, make_article):
     html = client.get(article.get_absolute_url()).content.decode()
     assert "<img src=x" not in html and "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_facet_labels_follow_an_edit_and_are_escaped(client, archive):
+    client.get("/tim-kiem/")  # the reference lists are now cached
+    field = IctField.objects.get(code="cntt")
+    field.name = "CNTT <b>mới</b>"
+    field.save()
+    html = client.get("/tim-kiem/").content.decode()
+    assert "CNTT &lt;b&gt;mới&lt;/b&gt;" in html
+    assert "<b>mới</b>" not in html
 
 
 # Query-string tags -----------------------------------------------------------

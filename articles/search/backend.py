@@ -53,7 +53,13 @@ from articles.text import fold
 
 FACET_FIELDS = ("province", "year", "fields")
 # Memory for decoded posting lists per process (settings.PORTAL_SEARCH_CACHE_MB).
-SEARCH_CACHE_MB = 160
+SEARCH_CACHE_MB = 96
+# Scored terms of the current snapshot, per process: about 1.2 MB for a word
+# found in every one of 100,000 articles.
+TERM_CACHE_MB = 112
+# A term in at least 1/DENSE_FRACTION of the documents is kept as whole-index
+# arrays rather than ids and scores.
+DENSE_FRACTION = 6
 
 
 class _TokenAnalyzer:
@@ -428,6 +434,55 @@ class _Spellings(Mapping):
         return sum(1 for _ in self)
 
 
+@dataclass(slots=True)
+class _TermHits:
+    """A scored term: ids and scores, or whole-index arrays for common terms.
+
+    Adding a word found in most articles through its ids scatters into
+    random places of the score array; adding a dense array of the same size
+    is several times faster and takes less memory than ids and scores.
+    """
+
+    ids: np.ndarray | None
+    scores: np.ndarray | None
+    mask: np.ndarray | None = None
+    dense: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, ids: np.ndarray, scores: np.ndarray, size: int) -> _TermHits:
+        if len(ids) * DENSE_FRACTION < size:
+            return cls(ids.astype(np.int32), scores)
+        mask = np.zeros(size, dtype=bool)
+        mask[ids] = True
+        dense = np.zeros(size)
+        dense[ids] = scores
+        return cls(None, None, mask, dense)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.ids, self.scores, self.mask, self.dense)
+        return 64 + sum(a.nbytes for a in arrays if a is not None)
+
+    def mark(self, hits: np.ndarray) -> None:
+        """Set (bool ``hits``) or count (integer ``hits``) the term's documents."""
+        counting = hits.dtype != bool
+        if self.mask is not None:
+            if counting:
+                hits += self.mask
+            else:
+                hits |= self.mask
+        elif counting:
+            hits[self.ids] += 1
+        else:
+            hits[self.ids] = True
+
+    def add_scores(self, out: np.ndarray, boost: float) -> None:
+        if self.dense is not None:
+            out += self.dense if boost == 1 else self.dense * boost
+        else:
+            out[self.ids] += self.scores if boost == 1 else self.scores * boost
+
+
 class FacetCache:
     """One searcher's documents: its segments end to end, with their arrays.
 
@@ -459,8 +514,11 @@ class FacetCache:
         self.lengths: dict[str, np.ndarray] = {}
         self.weighting = searcher.weighting
         self.spellings: _Spellings | None = None
-        # Terms already read by the query being answered (see ``forget``).
-        self._memo: dict[tuple, tuple] = {}
+        # Scored terms of this snapshot, kept across queries: merging a
+        # common word's postings from every segment and scoring them is
+        # most of a query's work, and the result only changes with the
+        # snapshot.
+        self._terms = _LRU(TERM_CACHE_MB * 1024 * 1024)
 
     def _joined(self, part, dtype) -> np.ndarray:
         out = np.zeros(self.size, dtype=dtype)
@@ -646,30 +704,27 @@ class FacetCache:
                 return np.zeros(0, dtype=np.int32)
         return np.unique(starts // stride).astype(np.int32)
 
-    def forget(self) -> None:
-        """Drop what the last query read; called around each query."""
-        self._memo = {}
-
-    def _term(self, fieldname: str, text: str, scores: bool):
-        """(ids, unboosted scores or None) of a term, computed once per query."""
-        key = (fieldname, text, scores)
-        found = self._memo.get(key)
-        if found is None:
-            ids, weights = self.postings(fieldname, text)
-            found = (ids, self.term_scores(fieldname, text, ids, weights) if scores else None)
-            self._memo[key] = found
-        return found
+    def _term(self, fieldname: str, text: str) -> _TermHits:
+        """A term's documents and unboosted scores in this snapshot."""
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is not None:
+            return found[0]
+        ids, weights = self.postings(fieldname, text)
+        term = _TermHits.of(ids, self.term_scores(fieldname, text, ids, weights), self.size)
+        self._terms.put(key, term, term.nbytes)
+        return term
 
     def evaluate(self, q, scores: bool):
         """(mask of matching documents, their scores or None)."""
         if isinstance(q, wq.Term):
-            ids, term_scores = self._term(q.fieldname, q.text, scores)
+            term = self._term(q.fieldname, q.text)
             mask = np.zeros(self.size, dtype=bool)
-            mask[ids] = True
+            term.mark(mask)
             if not scores:
                 return mask, None
             out = np.zeros(self.size)
-            out[ids] = term_scores * q.boost
+            term.add_scores(out, q.boost)
             return mask, out
         if isinstance(q, wq.Phrase):
             if q.slop != 1:
@@ -683,8 +738,7 @@ class FacetCache:
                 return mask, None
             out = np.zeros(self.size)
             for word in q.words:
-                ids, term_scores = self._term(q.fieldname, word, True)
-                out[ids] += term_scores
+                self._term(q.fieldname, word).add_scores(out, 1.0)
             out[~mask] = 0.0
             return mask, out * q.boost
         if isinstance(q, wq.AndMaybe):
@@ -712,34 +766,46 @@ class FacetCache:
         raise _Unsupported(q)
 
     def _compound(self, q, scores: bool):
-        # Whoosh adds the parts' scores; terms are added straight into one
-        # array rather than each through an array of their own.
+        # Whoosh adds the parts' scores. Terms are added straight into one
+        # array, a term repeated in the query once with its boosts summed,
+        # and And counts how many parts each document matched instead of
+        # intersecting one mask per part.
         intersect = isinstance(q, wq.And)
-        mask = None
-        out = np.zeros(self.size) if scores else None
+        terms: dict[tuple[str, str], float] = {}
+        others = []
         for sub in q.subqueries:
-            if isinstance(sub, wq.Term):
-                ids, term_scores = self._term(sub.fieldname, sub.text, scores)
-                sub_mask = np.zeros(self.size, dtype=bool)
-                sub_mask[ids] = True
-                if scores:
-                    out[ids] += term_scores * sub.boost
+            if isinstance(sub, wq.Term) and not intersect:
+                key = (sub.fieldname, sub.text)
+                terms[key] = terms.get(key, 0.0) + sub.boost
+            elif isinstance(sub, wq.Term):
+                terms[(sub.fieldname, sub.text, len(terms))] = sub.boost
             else:
-                sub_mask, sub_scores = self.evaluate(sub, scores)
-                if scores:
-                    out += sub_scores
-            if mask is None:
-                mask = sub_mask
-            elif intersect:
-                mask &= sub_mask
+                others.append(sub)
+        out = np.zeros(self.size) if scores else None
+        hits = np.zeros(self.size, dtype=np.uint16 if intersect else bool)
+        for key, boost in terms.items():
+            term = self._term(key[0], key[1])
+            term.mark(hits)
+            if scores:
+                term.add_scores(out, boost)
+        for sub in others:
+            sub_mask, sub_scores = self.evaluate(sub, scores)
+            if intersect:
+                hits += sub_mask
             else:
-                mask |= sub_mask
-        if mask is None:
+                hits |= sub_mask
+            if scores:
+                out += sub_scores
+        mask = hits == len(terms) + len(others) if intersect else hits
+        if not (terms or others):
             mask = np.zeros(self.size, dtype=bool)
         if not scores:
             return mask, None
-        out[~mask] = 0.0
-        return mask, out * q.boost
+        if intersect:
+            out[~mask] = 0.0
+        if q.boost != 1:
+            out *= q.boost
+        return mask, out
 
 
 class VietnameseWhooshBackend(WhooshSearchBackend):
@@ -975,23 +1041,19 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
             # refresh it and close the one this query is reading.
             cache = self.facet_cache()
             searcher = cache.searcher
-            cache.forget()
-            try:
-                return self._run_query(
-                    cache,
-                    searcher,
-                    q,
-                    score,
-                    exclude,
-                    filters,
-                    year_range,
-                    facet_fields,
-                    sort,
-                    offset,
-                    limit,
-                )
-            finally:
-                cache.forget()
+            return self._run_query(
+                cache,
+                searcher,
+                q,
+                score,
+                exclude,
+                filters,
+                year_range,
+                facet_fields,
+                sort,
+                offset,
+                limit,
+            )
 
     def _run_query(
         self,

@@ -7,7 +7,9 @@ Matching uses the same folding as the index, so "chuyen doi so" marks
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -25,53 +27,118 @@ def _aligned_fold(text: str) -> str:
     return "".join(f if len(f := fold(ch)) == 1 else ch for ch in text)
 
 
-def _pattern(terms: Iterable[str]) -> re.Pattern | None:
+def _letter_classes() -> dict[str, str]:
+    # Each base letter with every precomposed letter that folds to it, in
+    # both cases: a regular expression built from them finds "chuyen" in
+    # "Chuyển" without folding the whole text first, which costs more than
+    # the search itself on a 5,000-character article.
+    variants: dict[str, set[str]] = {}
+    for code in range(0x00C0, 0x2000):
+        char = chr(code)
+        folded = fold(char)
+        if len(folded) == 1 and folded != char and folded.isascii():
+            variants.setdefault(folded, set()).add(char)
+    classes = {}
+    for base, chars in variants.items():
+        members = sorted(chars | {base, base.upper()})
+        classes[base] = "[" + "".join(re.escape(c) for c in members) + "]"
+    return classes
+
+
+_CLASSES = _letter_classes()
+
+
+@lru_cache(maxsize=256)
+def _patterns(terms: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern] | None:
+    """(pattern over text as written, pattern over folded text) for ``terms``."""
     folded = sorted({fold(t) for t in terms if t.strip()}, key=len, reverse=True)
     if not folded:
         return None
-    alternation = "|".join(re.escape(t) for t in folded)
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+    written = "|".join("".join(_CLASSES.get(c) or _literal(c) for c in t) for t in folded)
+    plain = "|".join(re.escape(t) for t in folded)
+    return (
+        re.compile(rf"(?<!\w)(?:{written})(?!\w)"),
+        re.compile(rf"(?<!\w)(?:{plain})(?!\w)"),
+    )
 
 
-def find_matches(
-    text: str, terms: Sequence[str], folded: str | None = None
-) -> list[tuple[int, int]]:
+def _literal(char: str) -> str:
+    upper = char.upper()
+    if len(upper) == 1 and upper != char:
+        return f"[{re.escape(char)}{re.escape(upper)}]"
+    return re.escape(char)
+
+
+def _composed(text: str) -> bool:
+    # Decomposed marks would sit between the letters the pattern expects.
+    return unicodedata.is_normalized("NFC", text) and not _COMBINING.search(text)
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def find_matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     """Spans of ``text`` that match ``terms`` the way the search does.
 
     A term typed without diacritics marks every spelling ("so" marks "số"
     and "sở"); a term typed with them marks that spelling, and text written
     without diacritics, but not other words that fold alike.
     """
-    pattern = _pattern(terms)
-    if pattern is None or not text:
+    return [span for span, _ in _keyed_matches(text, terms)]
+
+
+def _keyed_matches(text: str, terms: Sequence[str]) -> list[tuple[tuple[int, int], str]]:
+    """(span, folded word) of each match."""
+    patterns = _patterns(tuple(terms))
+    if patterns is None or not text:
         return []
     spellings: dict[str, set[str]] = {}
     for term in terms:
         spellings.setdefault(fold(term), set()).add(normalize(term).lower())
     # Terms typed without diacritics accept every spelling.
     loose = {key for key, typed in spellings.items() if key in typed}
-    spans = []
-    for match in pattern.finditer(folded if folded is not None else _aligned_fold(text)):
-        key = match.group(0)
-        written = text[match.start() : match.end()].lower()
-        accepted = key in loose or written == key or written in spellings[key]
-        # normalize() last: only for the other tone placement (hoá/hóa).
-        if accepted or normalize(written) in spellings[key]:
-            spans.append(match.span())
-    return spans
+    if _composed(text):
+        matches = patterns[0].finditer(text)
+    else:
+        matches = patterns[1].finditer(_aligned_fold(text))
+    # The same few words match again and again: judge each spelling once.
+    verdicts: dict[str, str | None] = {}
+    found = []
+    for match in matches:
+        span = match.span()
+        raw = text[span[0] : span[1]]
+        if raw not in verdicts:
+            verdicts[raw] = _verdict(raw.lower(), spellings, loose)
+        key = verdicts[raw]
+        if key is not None:
+            found.append((span, key))
+    return found
+
+
+def _verdict(written: str, spellings: dict[str, set[str]], loose: set[str]) -> str | None:
+    """The folded key if ``written`` is a spelling the terms accept, else None."""
+    key = fold(written)
+    if key not in spellings:  # a letter that only looks alike
+        return None
+    if key in loose or written == key or written in spellings[key]:
+        return key
+    # normalize() last: only for the other tone placement (hoá/hóa).
+    return key if normalize(written) in spellings[key] else None
 
 
 def _best_window(
-    text: str, folded: str, spans: list[tuple[int, int]], size: int
+    text: str, matches: list[tuple[tuple[int, int], str]], size: int
 ) -> tuple[int, int]:
-    if not spans:
+    if not matches:
         return 0, min(len(text), size)
+    spans = [span for span, _ in matches]
+    keys = [key for _, key in matches]
     best, best_score = 0, -1
     j = 0
     for i, (start, _) in enumerate(spans):
         while j < len(spans) and spans[j][1] <= start + size:
             j += 1
-        distinct = len({folded[s:e] for s, e in spans[i:j]})
+        distinct = len(set(keys[i:j]))
         score = distinct * 100 + (j - i)
         if score > best_score:
             best, best_score = i, score
@@ -79,15 +146,30 @@ def _best_window(
     # Some context before the first match, starting at a word boundary.
     start = max(0, start - size // 4)
     if start > 0:
-        space = text.find(" ", start)
+        space = _next_space(text, start)
         if 0 <= space < spans[best][0]:
             start = space + 1
     end = min(len(text), start + size)
     if end < len(text):
-        space = text.rfind(" ", start, end)
+        space = _last_space(text, start, end)
         if space > spans[best][1]:
             end = space
     return start, end
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _next_space(text: str, start: int) -> int:
+    match = _SPACE.search(text, start)
+    return match.start() if match else -1
+
+
+def _last_space(text: str, start: int, end: int) -> int:
+    for position in range(end - 1, start - 1, -1):
+        if text[position].isspace():
+            return position
+    return -1
 
 
 def mark(
@@ -108,12 +190,14 @@ def mark(
 
 
 def snippet(text: str, terms: Sequence[str], size: int = 260) -> SafeString:
-    """An escaped excerpt of ``text`` around ``terms``, matches in <mark>."""
-    text = " ".join((text or "").split())
-    folded = _aligned_fold(text)
-    spans = find_matches(text, terms, folded)
-    start, end = _best_window(text, folded, spans, size)
-    body = mark(text, spans, start, end)
+    """An escaped excerpt of ``text`` around ``terms``, matches in <mark>.
+
+    Paragraph breaks are shown as spaces; only the excerpt is rewritten.
+    """
+    text = (text or "").strip()
+    matches = _keyed_matches(text, terms)
+    start, end = _best_window(text, matches, size)
+    body = " ".join(mark(text, [span for span, _ in matches], start, end).split())
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return mark_safe(prefix + body + suffix)

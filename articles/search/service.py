@@ -9,6 +9,7 @@ snippets, facet counts and suggestions.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -126,12 +127,32 @@ def known_field_codes() -> set[str]:
     return {f.code for f in field_list()}
 
 
-def province_list() -> list[Province]:
-    return list(Province.objects.all())
+# Provinces and fields are read on every results page (to check the filters
+# and label the facets) and change a few times a year: each process keeps
+# them for REFERENCE_TTL seconds, and forgets them when one is saved here.
+_REFERENCE: dict[str, object] = {"lists": None, "loaded": 0.0}
+REFERENCE_TTL = 30.0
 
 
-def field_list() -> list[IctField]:
-    return list(IctField.objects.all())
+def _reference_lists() -> tuple[tuple[Province, ...], tuple[IctField, ...]]:
+    now = time.monotonic()
+    lists = _REFERENCE["lists"]
+    if lists is None or now - _REFERENCE["loaded"] > REFERENCE_TTL:
+        lists = (tuple(Province.objects.all()), tuple(IctField.objects.all()))
+        _REFERENCE.update(lists=lists, loaded=now)
+    return lists  # type: ignore[return-value]
+
+
+def forget_reference_lists(**kwargs) -> None:
+    _REFERENCE.update(lists=None, loaded=0.0)
+
+
+def province_list() -> tuple[Province, ...]:
+    return _reference_lists()[0]
+
+
+def field_list() -> tuple[IctField, ...]:
+    return _reference_lists()[1]
 
 
 @dataclass

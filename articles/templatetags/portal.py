@@ -8,9 +8,11 @@ its URL and nothing concatenates query strings by hand.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from html import escape
 
 from django import template
 from django.http import QueryDict
+from django.utils.safestring import SafeString, mark_safe
 
 from articles import structured_data
 from articles.models import Article
@@ -116,6 +118,34 @@ def vn_number(value: object) -> str:
     except (TypeError, ValueError):
         return "" if value is None else str(value)
     return f"{number:,}".replace(",", ".")
+
+
+@register.simple_tag
+def facet_values(name: str, values: Iterable) -> SafeString:
+    """The checkboxes of one facet's values (``FacetValue``), as list items.
+
+    Built here rather than with an included template: a page has about
+    ninety of them, and including a template for each was a third of the
+    search page's time at 100,000 articles. Every value is escaped.
+    """
+    return mark_safe("\n".join(_facet_item(escape(name), v) for v in values))
+
+
+def _facet_item(name: str, value) -> str:
+    slug, label = escape(str(value.value)), escape(str(value.label))
+    empty = " is-empty" if not value.count and not value.selected else ""
+    checked = " checked" if value.selected else ""
+    unit = ""
+    if value.extra and value.extra != value.label:
+        unit = f' <span class="unit">→ {escape(str(value.extra))}</span>'
+    return (
+        f'<li class="facet__value{empty}">\n'
+        f'  <input type="checkbox" id="f-{name}-{slug}" name="{name}" value="{slug}"{checked}>\n'
+        f'  <label for="f-{name}-{slug}"><span class="facet__label">{label}{unit}</span> '
+        f'<span class="count">{vn_number(value.count)}'
+        '<span class="visually-hidden"> bài</span></span></label>\n'
+        "</li>"
+    )
 
 
 @register.filter
