@@ -25,7 +25,7 @@ def serialize_outcome(outcome: SearchOutcome, request: HttpRequest) -> dict:
                 "date_display": article.date_display,
                 "province": article.province.name if article.province_id else None,
                 "province_slug": article.province.slug if article.province_id else None,
-                "fields": [f.code for f in article.fields.all()],
+                "fields": [f.code for f in article.ict_fields],
                 "snippet": str(hit.snippet),
                 "score": round(hit.score, 4),
                 "source": article.source or None,

@@ -118,7 +118,7 @@ def plan_export(query) -> ExportPlan:
 
 def citation(article: Article, absolute: Callable[[str], str]) -> dict:
     """What a reader needs to cite ``article``; ``absolute`` makes a full URL."""
-    fields = list(article.fields.all())
+    fields = list(article.ict_fields)
     return {
         "id": article.pk,
         "title": article.title,

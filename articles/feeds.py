@@ -80,7 +80,7 @@ class _ArticleFeed(Feed):
 
     def item_categories(self, item: Article) -> list[str]:
         names = [item.province.name] if item.province_id else []
-        return names + [f.name for f in item.fields.all()]
+        return names + [f.name for f in item.ict_fields]
 
 
 def _listing_source(request: HttpRequest, listing: pages.Listing, feed_url: str) -> FeedSource:

@@ -4,7 +4,8 @@ and the abbreviation table that feeds the search analysis."""
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from collections.abc import Iterable
+from functools import cached_property, lru_cache
 
 from django.db import models, transaction
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -145,6 +146,10 @@ class ArticleQuerySet(models.QuerySet):
     def with_relations(self) -> ArticleQuerySet:
         return self.select_related("province").prefetch_related("fields")
 
+    def for_results(self) -> ArticleQuerySet:
+        """What a list of results shows: no raw text; fields via ``attach_ict_fields``."""
+        return self.select_related("province").defer("raw_text")
+
     def newest_first(self) -> ArticleQuerySet:
         return self.order_by(models.F("date").desc(nulls_last=True), "-id")
 
@@ -271,6 +276,11 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    @cached_property
+    def ict_fields(self) -> list[IctField]:
+        """Its ICT fields in display order (see ``attach_ict_fields``)."""
+        return list(self.fields.all())
+
     @property
     def year(self) -> int | None:
         return (
@@ -340,3 +350,28 @@ class IndexQueueEntry(models.Model):
 
     def __str__(self) -> str:
         return f"bài #{self.article_id}"
+
+
+def attach_ict_fields(articles: Iterable[Article], fields: Iterable[IctField]) -> None:
+    """Fill in ``ict_fields`` of many articles with one query on the link table.
+
+    ``fields`` is every ICT field, in display order (a cached list). For a
+    page of search results this is several times cheaper than
+    ``prefetch_related``; an article linked to a field not in ``fields``
+    is left to load its own.
+    """
+    articles = list(articles)
+    order = {field.pk: (i, field) for i, field in enumerate(fields)}
+    links = Article.fields.through.objects.filter(article__in=articles).values_list(
+        "article_id", "ictfield_id"
+    )
+    found: dict[int, list[tuple[int, IctField]]] = {}
+    unknown: set[int] = set()
+    for article_id, field_id in links:
+        if field_id in order:
+            found.setdefault(article_id, []).append(order[field_id])
+        else:
+            unknown.add(article_id)
+    for article in articles:
+        if article.pk not in unknown:
+            article.ict_fields = [field for _, field in sorted(found.get(article.pk, []))]

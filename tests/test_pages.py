@@ -471,6 +471,19 @@ def test_facet_labels_follow_an_edit_and_are_escaped(client, archive):
     assert "<b>mới</b>" not in html
 
 
+def test_results_page_reads_the_database_a_fixed_number_of_times(
+    client, archive, make_article, rebuild_index, django_assert_max_num_queries
+):
+    for n in range(25):
+        make_article(f"Hội nghị chuyển đổi số lần {n}", province="bac-ninh", fields=("cntt",))
+    rebuild_index()
+    client.get("/tim-kiem/?q=chuyển+đổi+số")  # reference lists cached
+    with django_assert_max_num_queries(3):
+        html = client.get("/tim-kiem/?q=chuyển+đổi+số").content.decode()
+    assert html.count('class="result"') == 20
+    assert html.count('class="tag" href="/linh-vuc/cntt/"') >= 20
+
+
 # Query-string tags -----------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from django.utils.safestring import SafeString
 
-from articles.models import Article, IctField, Province
+from articles.models import Article, IctField, Province, attach_ict_fields
 from articles.search.backend import get_backend
 from articles.search.highlight import highlight_title, snippet
 from articles.search.query import ParsedQuery, abbreviation_table, compile_query, parse
@@ -238,7 +238,8 @@ def search(params: SearchParams, *, with_snippets: bool = True) -> SearchOutcome
         limit=params.page_size,
     )
     ids = [pk for pk, _ in raw.hits]
-    articles = Article.objects.with_relations().in_bulk(ids)
+    articles = Article.objects.for_results().in_bulk(ids)
+    attach_ict_fields(articles.values(), field_list())
     terms = parsed.terms
     hits = []
     for pk, score in raw.hits:
