@@ -87,32 +87,62 @@ def find_matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     return [span for span, _ in _keyed_matches(text, terms)]
 
 
-def _keyed_matches(text: str, terms: Sequence[str]) -> list[tuple[tuple[int, int], str]]:
-    """(span, folded word) of each match."""
+def _keyed_matches(
+    text: str,
+    terms: Sequence[str],
+    *,
+    start: int = 0,
+    end: int | None = None,
+    enough: int | None = None,
+) -> list[tuple[tuple[int, int], str]]:
+    """(span, folded word) of each match in ``text[start:end]``.
+
+    With ``enough``, stop at the first stretch of that many characters that
+    holds every term: no later excerpt can show more of them, and scanning
+    the rest of a long article was most of the cost of its snippet.
+    """
     patterns = _patterns(tuple(terms))
     if patterns is None or not text:
         return []
+    end = len(text) if end is None else end
     spellings: dict[str, set[str]] = {}
     for term in terms:
         spellings.setdefault(fold(term), set()).add(normalize(term).lower())
     # Terms typed without diacritics accept every spelling.
     loose = {key for key, typed in spellings.items() if key in typed}
     if _composed(text):
-        matches = patterns[0].finditer(text)
+        matches = patterns[0].finditer(text, start, end)
     else:
-        matches = patterns[1].finditer(_aligned_fold(text))
+        matches = patterns[1].finditer(_aligned_fold(text), start, end)
     # The same few words match again and again: judge each spelling once.
     verdicts: dict[str, str | None] = {}
-    found = []
+    found: list[tuple[tuple[int, int], str]] = []
+    seen: set[str] = set()
     for match in matches:
         span = match.span()
         raw = text[span[0] : span[1]]
         if raw not in verdicts:
             verdicts[raw] = _verdict(raw.lower(), spellings, loose)
         key = verdicts[raw]
-        if key is not None:
-            found.append((span, key))
+        if key is None:
+            continue
+        found.append((span, key))
+        seen.add(key)
+        if enough and len(seen) == len(spellings) and _holds_all(found, enough, len(seen)):
+            break
     return found
+
+
+def _holds_all(found: list[tuple[tuple[int, int], str]], size: int, wanted: int) -> bool:
+    """Whether the matches within ``size`` characters before the last one hold
+    ``wanted`` different words."""
+    last_end = found[-1][0][1]
+    keys = set()
+    for (s, _), key in reversed(found):
+        if s < last_end - size:
+            break
+        keys.add(key)
+    return len(keys) == wanted
 
 
 def _verdict(written: str, spellings: dict[str, set[str]], loose: set[str]) -> str | None:
@@ -126,6 +156,11 @@ def _verdict(written: str, spellings: dict[str, set[str]], loose: set[str]) -> s
     return key if normalize(written) in spellings[key] else None
 
 
+def _reach(size: int) -> int:
+    # An excerpt starts a quarter of its length before its first match.
+    return size - size // 4
+
+
 def _best_window(
     text: str, matches: list[tuple[tuple[int, int], str]], size: int
 ) -> tuple[int, int]:
@@ -136,7 +171,7 @@ def _best_window(
     best, best_score = 0, -1
     j = 0
     for i, (start, _) in enumerate(spans):
-        while j < len(spans) and spans[j][1] <= start + size:
+        while j < len(spans) and spans[j][1] <= start + _reach(size):
             j += 1
         distinct = len(set(keys[i:j]))
         score = distinct * 100 + (j - i)
@@ -195,9 +230,11 @@ def snippet(text: str, terms: Sequence[str], size: int = 260) -> SafeString:
     Paragraph breaks are shown as spaces; only the excerpt is rewritten.
     """
     text = (text or "").strip()
-    matches = _keyed_matches(text, terms)
+    matches = _keyed_matches(text, terms, enough=_reach(size))
     start, end = _best_window(text, matches, size)
-    body = " ".join(mark(text, [span for span, _ in matches], start, end).split())
+    # Marked afresh: the excerpt may reach past where the scan stopped.
+    spans = [span for span, _ in _keyed_matches(text, terms, start=start, end=end)]
+    body = " ".join(mark(text, spans, start, end).split())
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return mark_safe(prefix + body + suffix)
