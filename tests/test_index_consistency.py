@@ -280,6 +280,43 @@ def test_a_reader_keeps_its_snapshot_while_another_writer_merges(make_article, i
     assert found("chu ky so") == {articles[2].pk}
 
 
+def test_decoded_postings_outlive_a_restart_and_their_segments(
+    make_article, index_now, monkeypatch
+):
+    from whoosh.index import open_dir
+
+    from articles.search import backend as engine
+
+    monkeypatch.setattr(engine._DecodedStore, "SLOW_SECONDS", 0.0)  # keep everything
+    articles = []
+    for title in ("Cấp phép bưu chính", "Bưu chính công ích ở xã", "Mạng 5G"):
+        with index_now:
+            articles.append(make_article(title))
+    assert found("bưu chính") == {articles[0].pk, articles[1].pk}
+    backend = get_backend()
+    store = Path(backend.path) / "decoded"
+    kept = set(os.listdir(store))
+    assert kept
+
+    # A restarted worker answers from the store without decoding anything.
+    backend._close_searcher()
+    backend._segments.clear()
+    backend._postings = engine._LRU(1 << 20)
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(engine, "_read_postings", no_decoding)
+    assert found("bưu chính") == {articles[0].pk, articles[1].pk}
+    monkeypatch.undo()
+
+    # Merged away, the old segments' files go.
+    writer = open_dir(backend.path).writer()
+    writer.commit(optimize=True)
+    assert found("mạng 5g") == {articles[2].pk}
+    assert not kept & set(os.listdir(store))
+
+
 # -- several processes at once ---------------------------------------------------------
 
 SETUP = """

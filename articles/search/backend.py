@@ -21,13 +21,20 @@ What it changes in haystack's stock ``WhooshSearchBackend`` and why:
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
+import os
 import pickle
+import tempfile
 import threading
+import time
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -50,6 +57,8 @@ from whoosh.util.numeric import byte_to_length
 
 from articles.analysis import analyze
 from articles.text import fold
+
+logger = logging.getLogger(__name__)
 
 FACET_FIELDS = ("province", "year", "fields")
 # Memory for decoded posting lists per process (settings.PORTAL_SEARCH_CACHE_MB).
@@ -255,6 +264,13 @@ class _Segment:
         return lengths
 
 
+def _compact_weights(weights: np.ndarray) -> np.ndarray:
+    # Weights are term frequencies here: small whole numbers.
+    if len(weights) and weights.max() < 65536 and np.all(weights == np.floor(weights)):
+        return weights.astype(np.uint16)
+    return weights.astype(np.float32)
+
+
 def _pin_columns(reader) -> None:
     """Open now every column file of a segment that the engine reads later.
 
@@ -432,6 +448,59 @@ class _Spellings(Mapping):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+class _DecodedStore:
+    """Decoded posting lists and phrase matches kept on disk beside the index.
+
+    Decoding a common word from Whoosh's blocks takes long enough that the
+    first searches after a restart took seconds; what one process decoded
+    slowly is written here (segments never change, so neither do their
+    arrays), and every process, now and after a restart, loads it in a
+    millisecond. Files are named by segment; a segment's files go when it
+    is merged away, and the whole store with the index.
+    """
+
+    DIRNAME = "decoded"
+    # Only what was slow to decode is kept: rare words decode fast anyway.
+    SLOW_SECONDS = 0.005
+
+    def __init__(self, index_path: str) -> None:
+        self.root = Path(index_path) / self.DIRNAME
+
+    def _file(self, segid: str, key: tuple) -> Path:
+        digest = hashlib.blake2b(repr(key).encode("utf-8"), digest_size=12).hexdigest()
+        return self.root / f"{segid}-{digest}.npz"
+
+    def load(self, segid: str, key: tuple) -> tuple[np.ndarray, ...] | None:
+        try:
+            with np.load(self._file(segid, key), allow_pickle=False) as data:
+                return tuple(data[f"a{i}"] for i in range(len(data.files)))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def save(self, segid: str, key: tuple, arrays: tuple[np.ndarray, ...]) -> None:
+        target = self._file(segid, key)
+        try:
+            self.root.mkdir(exist_ok=True)
+            # Written aside and renamed: a reader never sees half a file.
+            fd, temporary = tempfile.mkstemp(dir=self.root, suffix=".tmp")
+            with os.fdopen(fd, "wb") as out:
+                np.savez(out, **{f"a{i}": a for i, a in enumerate(arrays)})
+            os.replace(temporary, target)
+        except OSError:  # a read-only or full disk only costs speed
+            logger.debug("could not keep decoded postings in %s", self.root, exc_info=True)
+
+    def forget_segments(self, current: set[str]) -> None:
+        try:
+            names = os.listdir(self.root)
+        except OSError:
+            return
+        for name in names:
+            segid = name.split("-", 1)[0]
+            if segid not in current and not name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.remove(self.root / name)
 
 
 @dataclass(slots=True)
@@ -633,12 +702,13 @@ class FacetCache:
             key = (segment.segid, fieldname, btext)
             item = cache.get(key)
             if item is None:
-                ids, weights, _ = _read_postings(reader, fieldname, btext, positions=False)
-                # Weights are term frequencies here: small whole numbers.
-                compact = np.float32
-                if len(weights) and weights.max() < 65536 and np.all(weights == np.floor(weights)):
-                    compact = np.uint16
-                item = (ids.astype(np.int32), weights.astype(compact))
+                item = self.backend._decoded.load(segment.segid, key[1:])
+                if item is None:
+                    started = time.perf_counter()
+                    ids, weights, _ = _read_postings(reader, fieldname, btext, positions=False)
+                    item = (ids.astype(np.int32), _compact_weights(weights))
+                    if time.perf_counter() - started > _DecodedStore.SLOW_SECONDS:
+                        self.backend._decoded.save(segment.segid, key[1:], item)
                 cache.put(key, item, item[0].nbytes + item[1].nbytes + 64)
             else:
                 item = item[0]
@@ -672,7 +742,14 @@ class FacetCache:
             seg_key = (segment.segid, *key)
             item = cache.get(seg_key)
             if item is None:
-                docs = self._segment_phrase(reader, fieldname, words)
+                stored = self.backend._decoded.load(segment.segid, key)
+                if stored is not None:
+                    docs = stored[0]
+                else:
+                    started = time.perf_counter()
+                    docs = self._segment_phrase(reader, fieldname, words)
+                    if time.perf_counter() - started > _DecodedStore.SLOW_SECONDS:
+                        self.backend._decoded.save(segment.segid, key, (docs,))
                 cache.put(seg_key, docs, docs.nbytes + 64)
             else:
                 docs = item[0]
@@ -819,6 +896,8 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
         # about a second to decode from Whoosh's blocks and 0.6 MB to keep.
         cache_mb = int(getattr(settings, "PORTAL_SEARCH_CACHE_MB", SEARCH_CACHE_MB))
         self._postings = _LRU(cache_mb * 1024 * 1024)
+        self._decoded = _DecodedStore(self.path)
+        self._decoded_for: set[str] | None = None  # the segments it was last tidied for
 
     # -- schema ---------------------------------------------------------
 
@@ -972,6 +1051,9 @@ class VietnameseWhooshBackend(WhooshSearchBackend):
                 current = {segment.segid for _, segment, _ in self._cache.parts}
                 for segid in [s for s in self._segments if s not in current]:
                     del self._segments[segid]
+                if current != self._decoded_for:
+                    self._decoded.forget_segments(current)
+                    self._decoded_for = current
                 self._postings.drop(lambda key: key[0] not in current)
             return self._cache
 
