@@ -851,17 +851,15 @@ class FacetCache:
         terms: dict[tuple[str, str], float] = {}
         others = []
         for sub in q.subqueries:
-            if isinstance(sub, wq.Term) and not intersect:
+            if isinstance(sub, wq.Term):
                 key = (sub.fieldname, sub.text)
                 terms[key] = terms.get(key, 0.0) + sub.boost
-            elif isinstance(sub, wq.Term):
-                terms[(sub.fieldname, sub.text, len(terms))] = sub.boost
             else:
                 others.append(sub)
         out = np.zeros(self.size) if scores else None
         hits = np.zeros(self.size, dtype=np.uint16 if intersect else bool)
-        for key, boost in terms.items():
-            term = self._term(key[0], key[1])
+        for (fieldname, text), boost in terms.items():
+            term = self._term(fieldname, text)
             term.mark(hits)
             if scores:
                 term.add_scores(out, boost)
