@@ -93,6 +93,18 @@ def unaccent(text: str) -> str:
     return _COMBINING_RE.sub("", text) if not text.isascii() else text
 
 
+def accented_letters() -> dict[str, set[str]]:
+    """Base letter -> the precomposed letters (either case) that fold to it."""
+    letters: dict[str, set[str]] = {}
+    for code, base in _UNACCENT.items():
+        letters.setdefault(base.lower(), set()).add(chr(code))
+    return letters
+
+
+def has_combining_marks(text: str) -> bool:
+    return _COMBINING_RE.search(text) is not None
+
+
 def fold(text: str) -> str:
     """Lowercase, no diacritics: the form readers type without a Vietnamese keyboard."""
     return unaccent(text).lower()

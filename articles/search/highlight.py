@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from haystack.utils.highlighting import Highlighter
 
 from articles.analysis import query_terms
-from articles.text import fold, normalize
+from articles.text import accented_letters, fold, has_combining_marks, normalize
 
 
 def _aligned_fold(text: str) -> str:
@@ -32,34 +32,13 @@ def _letter_classes() -> dict[str, str]:
     # both cases: a regular expression built from them finds "chuyen" in
     # "Chuyển" without folding the whole text first, which costs more than
     # the search itself on a 5,000-character article.
-    variants: dict[str, set[str]] = {}
-    for code in range(0x00C0, 0x2000):
-        char = chr(code)
-        folded = fold(char)
-        if len(folded) == 1 and folded != char and folded.isascii():
-            variants.setdefault(folded, set()).add(char)
-    classes = {}
-    for base, chars in variants.items():
-        members = sorted(chars | {base, base.upper()})
-        classes[base] = "[" + "".join(re.escape(c) for c in members) + "]"
-    return classes
+    return {
+        base: "[" + "".join(re.escape(c) for c in sorted(chars | {base, base.upper()})) + "]"
+        for base, chars in accented_letters().items()
+    }
 
 
 _CLASSES = _letter_classes()
-
-
-@lru_cache(maxsize=256)
-def _patterns(terms: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern] | None:
-    """(pattern over text as written, pattern over folded text) for ``terms``."""
-    folded = sorted({fold(t) for t in terms if t.strip()}, key=len, reverse=True)
-    if not folded:
-        return None
-    written = "|".join("".join(_CLASSES.get(c) or _literal(c) for c in t) for t in folded)
-    plain = "|".join(re.escape(t) for t in folded)
-    return (
-        re.compile(rf"(?<!\w)(?:{written})(?!\w)"),
-        re.compile(rf"(?<!\w)(?:{plain})(?!\w)"),
-    )
 
 
 def _literal(char: str) -> str:
@@ -69,12 +48,48 @@ def _literal(char: str) -> str:
     return re.escape(char)
 
 
+class _Terms:
+    """What matching a query's terms needs, built once per query (cached)."""
+
+    def __init__(self, terms: tuple[str, ...]) -> None:
+        folded = sorted({fold(t) for t in terms if t.strip()}, key=len, reverse=True)
+        written = "|".join("".join(_CLASSES.get(c) or _literal(c) for c in t) for t in folded)
+        plain = "|".join(re.escape(t) for t in folded)
+        self.written = re.compile(rf"(?<!\w)(?:{written})(?!\w)")
+        self.folded = re.compile(rf"(?<!\w)(?:{plain})(?!\w)")
+        self.spellings: dict[str, set[str]] = {}
+        for term in terms:
+            self.spellings.setdefault(fold(term), set()).add(normalize(term).lower())
+        # Terms typed without diacritics accept every spelling.
+        self.loose = {key for key, typed in self.spellings.items() if key in typed}
+        # The same few words match again and again: each spelling is judged once.
+        self._verdicts: dict[str, str | None] = {}
+
+    def key_of(self, raw: str) -> str | None:
+        """The folded term ``raw`` (as written in the text) matches, or None."""
+        if raw not in self._verdicts:
+            self._verdicts[raw] = self._verdict(raw.lower())
+        return self._verdicts[raw]
+
+    def _verdict(self, written: str) -> str | None:
+        key = fold(written)
+        typed = self.spellings.get(key)
+        if typed is None:  # a letter that only looks alike
+            return None
+        if key in self.loose or written == key or written in typed:
+            return key
+        # normalize() last: only for the other tone placement (hoá/hóa).
+        return key if normalize(written) in typed else None
+
+
+@lru_cache(maxsize=256)
+def _terms(terms: tuple[str, ...]) -> _Terms | None:
+    return _Terms(terms) if any(t.strip() for t in terms) else None
+
+
 def _composed(text: str) -> bool:
     # Decomposed marks would sit between the letters the pattern expects.
-    return unicodedata.is_normalized("NFC", text) and not _COMBINING.search(text)
-
-
-_COMBINING = re.compile(r"[\u0300-\u036f]")
+    return unicodedata.is_normalized("NFC", text) and not has_combining_marks(text)
 
 
 def find_matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
@@ -101,34 +116,25 @@ def _keyed_matches(
     holds every term: no later excerpt can show more of them, and scanning
     the rest of a long article was most of the cost of its snippet.
     """
-    patterns = _patterns(tuple(terms))
-    if patterns is None or not text:
+    matcher = _terms(tuple(terms))
+    if matcher is None or not text:
         return []
     end = len(text) if end is None else end
-    spellings: dict[str, set[str]] = {}
-    for term in terms:
-        spellings.setdefault(fold(term), set()).add(normalize(term).lower())
-    # Terms typed without diacritics accept every spelling.
-    loose = {key for key, typed in spellings.items() if key in typed}
     if _composed(text):
-        matches = patterns[0].finditer(text, start, end)
+        matches = matcher.written.finditer(text, start, end)
     else:
-        matches = patterns[1].finditer(_aligned_fold(text), start, end)
-    # The same few words match again and again: judge each spelling once.
-    verdicts: dict[str, str | None] = {}
+        matches = matcher.folded.finditer(_aligned_fold(text), start, end)
     found: list[tuple[tuple[int, int], str]] = []
     seen: set[str] = set()
+    wanted = len(matcher.spellings)
     for match in matches:
         span = match.span()
-        raw = text[span[0] : span[1]]
-        if raw not in verdicts:
-            verdicts[raw] = _verdict(raw.lower(), spellings, loose)
-        key = verdicts[raw]
+        key = matcher.key_of(text[span[0] : span[1]])
         if key is None:
             continue
         found.append((span, key))
         seen.add(key)
-        if enough and len(seen) == len(spellings) and _holds_all(found, enough, len(seen)):
+        if enough and len(seen) == wanted and _holds_all(found, enough, wanted):
             break
     return found
 
@@ -145,17 +151,6 @@ def _holds_all(found: list[tuple[tuple[int, int], str]], size: int, wanted: int)
     return len(keys) == wanted
 
 
-def _verdict(written: str, spellings: dict[str, set[str]], loose: set[str]) -> str | None:
-    """The folded key if ``written`` is a spelling the terms accept, else None."""
-    key = fold(written)
-    if key not in spellings:  # a letter that only looks alike
-        return None
-    if key in loose or written == key or written in spellings[key]:
-        return key
-    # normalize() last: only for the other tone placement (hoá/hóa).
-    return key if normalize(written) in spellings[key] else None
-
-
 def _reach(size: int) -> int:
     # An excerpt starts a quarter of its length before its first match.
     return size - size // 4
@@ -168,10 +163,11 @@ def _best_window(
         return 0, min(len(text), size)
     spans = [span for span, _ in matches]
     keys = [key for _, key in matches]
+    reach = _reach(size)
     best, best_score = 0, -1
     j = 0
     for i, (start, _) in enumerate(spans):
-        while j < len(spans) and spans[j][1] <= start + _reach(size):
+        while j < len(spans) and spans[j][1] <= start + reach:
             j += 1
         distinct = len(set(keys[i:j]))
         score = distinct * 100 + (j - i)
