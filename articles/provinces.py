@@ -7,24 +7,22 @@ the admin count), without the importer's demand for capitals: "bac ninh",
 
 from __future__ import annotations
 
-import time
-
+from articles.caching import ProcessCache
 from articles.importer.provinces import ProvinceMatcher, ProvinceName
 
-_CACHE: dict[str, object] = {"matcher": None, "loaded": 0.0}
-TTL = 30.0
+
+def _load_matcher() -> ProvinceMatcher:
+    from articles.models import Province
+
+    names = [ProvinceName(p.name, tuple(p.variants)) for p in Province.objects.all()]
+    return ProvinceMatcher(names, proper_nouns_only=False)
+
+
+_matcher = ProcessCache(_load_matcher)
 
 
 def query_matcher() -> ProvinceMatcher:
-    from articles.models import Province
-
-    now = time.monotonic()
-    matcher = _CACHE["matcher"]
-    if matcher is None or now - _CACHE["loaded"] > TTL:
-        names = [ProvinceName(p.name, tuple(p.variants)) for p in Province.objects.all()]
-        matcher = ProvinceMatcher(names, proper_nouns_only=False)
-        _CACHE.update(matcher=matcher, loaded=now)
-    return matcher  # type: ignore[return-value]
+    return _matcher.get()
 
 
 def find_provinces(text: str) -> list[str]:
@@ -37,4 +35,4 @@ def find_provinces(text: str) -> list[str]:
 
 
 def forget() -> None:
-    _CACHE.update(matcher=None, loaded=0.0)
+    _matcher.forget()

@@ -14,13 +14,13 @@ whole-phrase evidence on top.
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
 from articles.analysis import analyze, canonical_abbreviation
+from articles.caching import ProcessCache
 from articles.text import fold, has_diacritics
 
 MAX_QUERY_CHARS = 400
@@ -225,16 +225,8 @@ def compile_query(parsed: ParsedQuery) -> CompiledQuery:
 
 # -- the abbreviation table, read from the database --------------------------
 
-_ABBREV_CACHE: dict[str, object] = {"table": None, "loaded": 0.0}
-ABBREV_TTL = 30.0
 
-
-def abbreviation_table() -> dict[str, list[str]]:
-    """canonical short form → syllables of the expansion (variants included)."""
-    now = time.monotonic()
-    table = _ABBREV_CACHE["table"]
-    if table is not None and now - _ABBREV_CACHE["loaded"] < ABBREV_TTL:
-        return table  # type: ignore[return-value]
+def _load_abbreviations() -> dict[str, list[str]]:
     from articles.models import Abbreviation
 
     table = {}
@@ -244,9 +236,16 @@ def abbreviation_table() -> dict[str, list[str]]:
             key = canonical_abbreviation(form)
             if key:
                 table[key] = expansion
-    _ABBREV_CACHE.update(table=table, loaded=now)
     return table
 
 
+_abbreviations = ProcessCache(_load_abbreviations)
+
+
+def abbreviation_table() -> dict[str, list[str]]:
+    """canonical short form → syllables of the expansion (variants included)."""
+    return _abbreviations.get()
+
+
 def forget_abbreviations() -> None:
-    _ABBREV_CACHE.update(table=None, loaded=0.0)
+    _abbreviations.forget()

@@ -9,12 +9,12 @@ snippets, facet counts and suggestions.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from django.utils.safestring import SafeString
 
+from articles.caching import ProcessCache
 from articles.models import Article, IctField, Province, attach_ict_fields
 from articles.search.backend import get_backend
 from articles.search.highlight import highlight_title, snippet
@@ -127,32 +127,22 @@ def known_field_codes() -> set[str]:
     return {f.code for f in field_list()}
 
 
-# Provinces and fields are read on every results page (to check the filters
-# and label the facets) and change a few times a year: each process keeps
-# them for REFERENCE_TTL seconds, and forgets them when one is saved here.
-_REFERENCE: dict[str, object] = {"lists": None, "loaded": 0.0}
-REFERENCE_TTL = 30.0
-
-
-def _reference_lists() -> tuple[tuple[Province, ...], tuple[IctField, ...]]:
-    now = time.monotonic()
-    lists = _REFERENCE["lists"]
-    if lists is None or now - _REFERENCE["loaded"] > REFERENCE_TTL:
-        lists = (tuple(Province.objects.all()), tuple(IctField.objects.all()))
-        _REFERENCE.update(lists=lists, loaded=now)
-    return lists  # type: ignore[return-value]
+# Read on every results page, to check the filters and label the facets.
+_reference_lists = ProcessCache(
+    lambda: (tuple(Province.objects.all()), tuple(IctField.objects.all()))
+)
 
 
 def forget_reference_lists(**kwargs) -> None:
-    _REFERENCE.update(lists=None, loaded=0.0)
+    _reference_lists.forget()
 
 
 def province_list() -> tuple[Province, ...]:
-    return _reference_lists()[0]
+    return _reference_lists.get()[0]
 
 
 def field_list() -> tuple[IctField, ...]:
-    return _reference_lists()[1]
+    return _reference_lists.get()[1]
 
 
 @dataclass
