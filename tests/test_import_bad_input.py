@@ -173,3 +173,77 @@ def test_exit_status_is_non_zero_from_the_shell(mixed_folder, tmp_path):
         [*manage, "import_articles", str(good)], env=env, cwd=REPO, capture_output=True
     )
     assert again.returncode == 0
+
+
+def test_wrong_typed_json_values_are_skipped_line_by_line(tmp_path):
+    good = {"title": "Hà Giang phủ sóng 3G", "body": "Các trạm BTS mới phủ sóng 3G."}
+    lines = [
+        json.dumps({**good, "fields": 5}),
+        "[" * 100_000 + "]" * 100_000,
+        '{"title": NaN, "text": Infinity}',
+        json.dumps({**good, "title": ["list"]}),
+        json.dumps({**good, "url": 7}),
+        json.dumps({**good, "date": {"y": 2016}}),
+        json.dumps({**good, "fields": ["cntt", 3]}),
+        json.dumps(good),
+    ]
+    write(tmp_path, "typed.jsonl", "\n".join(lines) + "\n")
+
+    report = import_paths([tmp_path], update_index=False)
+
+    got = reasons(report)
+    assert got["typed.jsonl line 1"] == "'fields' must be a string or a list of strings"
+    assert got["typed.jsonl line 2"] == "invalid JSON (nested too deeply)"
+    assert got["typed.jsonl line 3"] == "invalid JSON (NaN is not a JSON value)"
+    assert got["typed.jsonl line 4"] == "'title' must be a string, not a list"
+    assert got["typed.jsonl line 5"] == "'url' must be a string, not a number"
+    assert got["typed.jsonl line 6"] == "'date' must be a string or a year, not an object"
+    assert got["typed.jsonl line 7"] == "'fields' must be a string or a list of strings"
+    assert report.imported == 1
+    assert list(Article.objects.values_list("title", flat=True)) == [good["title"]]
+
+
+def test_a_url_that_is_not_a_web_address_is_not_kept(tmp_path):
+    record = {"title": "Hà Giang phủ sóng 3G", "body": "Các trạm BTS mới phủ sóng 3G."}
+    write(tmp_path, "feed.jsonl", json.dumps({**record, "url": "javascript:alert(1)"}) + "\n")
+
+    import_paths([tmp_path], update_index=False)
+
+    article = Article.objects.get()
+    assert article.source_url == ""
+    assert any("not a web address" in reason for reason in article.review_reasons)
+
+
+def test_an_unexpected_error_costs_one_file_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
+    from articles.importer import pipeline
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write(folder, name, GOOD.replace("năm 2015", f"năm 2015 ({name})"))
+    real = pipeline.extract_articles
+
+    def fails_on_b(text, **kwargs):
+        if "(b.txt)" in text:
+            raise TypeError("unforeseen input")
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(pipeline, "extract_articles", fails_on_b)
+
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("import_articles", str(folder), "--no-index")
+
+    captured = capsys.readouterr()
+    assert "skipped b.txt: internal error (TypeError: unforeseen input)" in captured.err
+    assert "3 files read: 2 imported" in captured.out
+    assert sorted(Article.objects.values_list("source_file", flat=True)) == ["a.txt", "c.txt"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path, encoding):
+    write(tmp_path, "no-bom.txt", GOOD.encode(encoding))
+
+    report = import_paths([tmp_path], update_index=False)
+
+    assert report.skipped == []
+    assert Article.objects.get().title == "Sở TT&TT Bắc Ninh tập huấn an toàn thông tin năm 2015"

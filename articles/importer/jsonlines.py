@@ -33,6 +33,10 @@ FieldLookup = Callable[[str], "str | None"]
 
 _BODY_KEYS = ("body", "text", "content")
 _URL_KEYS = ("source_url", "url")
+# Keys whose value, when given, must be a JSON string: anything else would
+# be stringified into the archive ("nan", "['list']").
+MAX_URL_CHARS = 500  # Article.source_url's max_length
+_STRING_KEYS = ("title", *_BODY_KEYS, "province", "byline", "source", *_URL_KEYS)
 _DATE_REASONS = (REASON_NO_DATE, "date year contradicts headline; corrected")
 
 
@@ -49,6 +53,49 @@ def json_lines(text: str) -> Iterator[JsonLine]:
             yield JsonLine(number, line.lstrip("\ufeff"))
 
 
+def _no_constants(name: str) -> None:
+    # NaN and Infinity are not JSON; Python's parser accepts them by default.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_record(text: str) -> dict[str, Any]:
+    """The JSON object of one line, its values checked; ``SkipInput`` otherwise."""
+    try:
+        record = json.loads(text, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise SkipInput(f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
+    except ValueError as exc:
+        raise SkipInput(f"invalid JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise SkipInput("invalid JSON (nested too deeply)") from exc
+    if not isinstance(record, dict):
+        raise SkipInput(f"not a JSON object but {type(record).__name__}")
+    for key in _STRING_KEYS:
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            raise SkipInput(f"{key!r} must be a string, not {_json_type(value)}")
+    date = record.get("date")
+    if date is not None and not isinstance(date, str) and not _is_year(date):
+        raise SkipInput(f"'date' must be a string or a year, not {_json_type(date)}")
+    fields = record.get("fields")
+    if not (fields is None or isinstance(fields, str) or _is_string_list(fields)):
+        raise SkipInput("'fields' must be a string or a list of strings")
+    return record
+
+
+def _is_string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_year(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", list: "a list"}
+    return names.get(type(value), "an object" if isinstance(value, dict) else "a value")
+
+
 def article_from_json_line(
     line: JsonLine,
     *,
@@ -56,12 +103,7 @@ def article_from_json_line(
     matcher: ProvinceMatcher | None = None,
 ) -> ExtractedArticle:
     """The article a JSON line describes; raises ``SkipInput`` with a reason if none."""
-    try:
-        record = json.loads(line.text)
-    except json.JSONDecodeError as exc:
-        raise SkipInput(f"invalid JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(record, dict):
-        raise SkipInput(f"not a JSON object but {type(record).__name__}")
+    record = parse_record(line.text)
     matcher = matcher or default_matcher()
 
     title = _text_value(record, "title")
@@ -85,9 +127,20 @@ def article_from_json_line(
         if value:
             setattr(article, key, value)
     url = next((_text_value(record, key) for key in _URL_KEYS if record.get(key)), "")
-    if url:
+    if url and _is_web_address(url):
         article.source_url = url
+    elif url:
+        # Shown to readers as a link: only an http(s) address of sane length.
+        article.add_reason(f"given url {url[:80]!r} is not a web address; not kept")
     return article
+
+
+def _is_web_address(url: str) -> bool:
+    return (
+        len(url) <= MAX_URL_CHARS
+        and re.match(r"https?://[^\s/]+", url, re.IGNORECASE) is not None
+        and not any(ch.isspace() for ch in url)
+    )
 
 
 def _text_value(record: Mapping[str, Any], key: str) -> str:

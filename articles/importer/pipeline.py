@@ -113,10 +113,16 @@ def import_paths(
     *,
     progress: Progress | None = None,
     update_index: bool = True,
+    report: ImportReport | None = None,
 ) -> ImportReport:
-    """Import every article file under ``paths`` and report what happened."""
+    """Import every article file under ``paths`` and report what happened.
+
+    Pass ``report`` to keep what was done so far if the run is interrupted.
+    """
     plan = collect_files(paths)
-    report = ImportReport(ignored=plan.ignored, skipped=list(plan.skipped))
+    report = report if report is not None else ImportReport()
+    report.ignored.extend(plan.ignored)
+    report.skipped.extend(plan.skipped)
     importer = _Importer(report)
     if progress:
         progress.start(len(plan.files))
@@ -169,6 +175,16 @@ class _Importer:
         )
 
     def import_file(self, planned: PlannedFile) -> None:
+        try:
+            self._import_file(planned)
+        except Exception as exc:
+            # A bug or an input nobody foresaw must cost this file only: the
+            # run goes on and the summary still lists it.
+            logger.exception("Import of %s failed", planned.path)
+            reason = f"internal error ({type(exc).__name__}: {str(exc)[:200]})"
+            self.report.skipped.append(Skipped(planned.path.name, " ".join(reason.split())))
+
+    def _import_file(self, planned: PlannedFile) -> None:
         name = planned.path.name
         try:
             decoded = read_text_file(planned.path)
@@ -249,6 +265,11 @@ class _Importer:
                 article = self._article_from_line(line)
             except SkipInput as exc:
                 skips.append(Skipped(f"{name} line {line.number}", exc.reason))
+                continue
+            except Exception as exc:  # extraction is pure: the other lines are safe
+                logger.exception("Import of %s line %d failed", name, line.number)
+                reason = f"internal error ({type(exc).__name__})"
+                skips.append(Skipped(f"{name} line {line.number}", reason))
                 continue
             results.append(self._save(name, article, line.text, fingerprint, current))
         stale.extend(self._flag_stale(existing, numbers))

@@ -81,6 +81,9 @@ def _decode(raw: bytes) -> tuple[str, str]:
                     f"{exc.start + len(bom)} is invalid)"
                 ) from exc
     if b"\x00" in raw:
+        utf16 = _utf16_without_bom(raw)
+        if utf16 is not None:
+            return utf16
         raise BinaryFile("binary file (NUL bytes)")
     try:
         return raw.decode("utf-8"), "utf-8"
@@ -97,6 +100,32 @@ def _decode(raw: bytes) -> tuple[str, str]:
         "undecodable text (neither UTF-8 nor Windows-1258; "
         f"invalid UTF-8 at byte {utf8_error.start})"
     )
+
+
+def _utf16_without_bom(raw: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte order mark, told apart from binary.
+
+    In UTF-16 text of a Latin-script language nearly every other byte is
+    NUL (the high byte of ASCII letters and spaces), all on the same side;
+    binary data has NULs scattered on both.
+    """
+    if len(raw) % 2:
+        return None
+    high_even = raw[0::2].count(0)
+    high_odd = raw[1::2].count(0)
+    half = len(raw) // 2
+    for encoding, zeros, other in (
+        ("utf-16-le", high_odd, high_even),
+        ("utf-16-be", high_even, high_odd),
+    ):
+        if zeros >= 0.3 * half and other <= 0.01 * half:
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            if not any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+                return text, encoding
+    return None
 
 
 def _looks_vietnamese(text: str) -> bool:

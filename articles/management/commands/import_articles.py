@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from articles.importer.pipeline import import_paths
+from articles.importer.report import ImportReport
 
 # Below this many files a progress bar is more noise than help.
 PROGRESS_BAR_FROM = 20
@@ -53,9 +54,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         progress = TqdmProgress(enabled=not options["no_progress"])
-        report = import_paths(
-            options["paths"], progress=progress, update_index=not options["no_index"]
-        )
+        report = ImportReport()
+        try:
+            import_paths(
+                options["paths"],
+                progress=progress,
+                update_index=not options["no_index"],
+                report=report,
+            )
+        except KeyboardInterrupt:
+            # What was imported is committed file by file: say how far it got.
+            self._print(report, options)
+            self.stderr.write("Interrupted: the files not listed above were not imported.")
+            raise CommandError("interrupted", returncode=130) from None
+        self._print(report, options)
+        if report.skipped:
+            count = len(report.skipped)
+            raise CommandError(f"{count} file(s) or line(s) skipped; see the reasons above.")
+
+    def _print(self, report: ImportReport, options) -> None:
         for skipped in report.skipped:
             self.stderr.write(self.style.WARNING(str(skipped)))
         if options["verbosity"] >= 2:
@@ -64,6 +81,3 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         if report.index_error:
             self.stderr.write(self.style.WARNING(f"search index not updated: {report.index_error}"))
-        if report.skipped:
-            count = len(report.skipped)
-            raise CommandError(f"{count} file(s) or line(s) skipped; see the reasons above.")
