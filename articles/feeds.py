@@ -20,6 +20,7 @@ from django.utils.html import escape
 from articles import pages
 from articles.models import Article
 from articles.search.service import SearchParams, search
+from articles.text import xml_safe
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class FeedSource:
 
 
 class _ArticleFeed(Feed):
+    """Every text that reaches the XML passes ``xml_safe``: the importer and
+    the model already remove what XML forbids, this is the second line."""
+
     feed_type = Rss201rev2Feed
     language = "vi"
 
@@ -39,13 +43,13 @@ class _ArticleFeed(Feed):
         raise NotImplementedError
 
     def title(self, obj: FeedSource) -> str:
-        return f"{obj.title} – {pages.PORTAL_NAME}"
+        return xml_safe(f"{obj.title} – {pages.PORTAL_NAME}")
 
     def description(self, obj: FeedSource) -> str:
-        return obj.description
+        return xml_safe(obj.description)
 
     def subtitle(self, obj: FeedSource) -> str:
-        return obj.description
+        return xml_safe(obj.description)
 
     def link(self, obj: FeedSource) -> str:
         return obj.link
@@ -58,11 +62,11 @@ class _ArticleFeed(Feed):
         return [hit.article for hit in outcome.hits]
 
     def item_title(self, item: Article) -> str:
-        return item.title
+        return xml_safe(item.title)
 
     def item_description(self, item: Article) -> str:
         # RSS descriptions and Atom summaries (type="html") are read as HTML.
-        return escape(item.summary)
+        return xml_safe(escape(item.summary))
 
     def item_link(self, item: Article) -> str:
         return item.get_absolute_url()
@@ -76,11 +80,11 @@ class _ArticleFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item: Article) -> str | None:
-        return item.byline or None
+        return xml_safe(item.byline) or None
 
     def item_categories(self, item: Article) -> list[str]:
         names = [item.province.name] if item.province_id else []
-        return names + [f.name for f in item.ict_fields]
+        return [xml_safe(name) for name in names + [f.name for f in item.ict_fields]]
 
 
 def _listing_source(request: HttpRequest, listing: pages.Listing, feed_url: str) -> FeedSource:

@@ -11,7 +11,7 @@ from django.db import models, transaction
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.text import slugify
 
-from articles.text import unaccent
+from articles.text import unaccent, xml_safe
 
 
 class Region(models.TextChoices):
@@ -267,6 +267,10 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        # Text pasted in the admin may hold control characters that no feed
+        # or sitemap can carry; the importer removes them too.
+        for name in ("title", "body", "byline", "source"):
+            setattr(self, name, xml_safe(getattr(self, name)))
         # The change and its index-queue row (written by post_save) commit together.
         with transaction.atomic(using=kwargs.get("using")):
             if not self.slug:

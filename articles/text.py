@@ -114,5 +114,15 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
 
 
+# Code points XML 1.0 cannot carry (C0 controls but tab and line breaks,
+# lone surrogates, U+FFFE/U+FFFF): one in a title makes a feed unreadable.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters that XML (hence RSS, Atom, sitemaps) forbids."""
+    return _NOT_XML_RE.sub("", text)
+
+
 def collapse_spaces(text: str) -> str:
     return " ".join(text.split())

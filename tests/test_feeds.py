@@ -188,3 +188,63 @@ def test_strange_search_feed_queries_do_not_fail(client, archive):
         response = client.get("/tim-kiem/rss/", {"q": query, "year": "abc"})
         assert response.status_code == 200
         ET.fromstring(response.content)
+
+
+@pytest.mark.parametrize("route", ["/tim-kiem/rss/", "/tim-kiem/atom/"])
+@pytest.mark.parametrize(
+    ("q", "shown"),
+    [
+        ("a%00b", "ab"),
+        ("a%08b", "ab"),
+        ("a%1Bb", "ab"),
+        ("a%EF%BF%BEb", "ab"),  # U+FFFE
+        ("a%ED%B3%BFb", "a\ufffd\ufffd\ufffdb"),  # a lone surrogate: not UTF-8 at all
+    ],
+)
+def test_search_feeds_drop_characters_xml_cannot_carry(client, archive, route, q, shown):
+    response = client.get(f"{route}?q={q}")
+
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    assert f"“{shown}”" in ET.tostring(root, encoding="unicode")
+
+
+def test_an_article_with_control_characters_keeps_every_feed_readable(client, archive):
+    # Written past Article.save(), as a bulk update or an old row would be.
+    Article.objects.filter(pk=archive["bg"].pk).update(
+        title="Bắc Giang\x08 đẩy mạnh\x00 chuyển đổi số", body="Nội dung\x1b có ký tự lạ\ufffe."
+    )
+    Article.objects.filter(pk=archive["bg"].pk).update(byline="Tác giả\x0c")
+
+    for url in ["/rss/", "/atom/", "/tinh/bac-giang/rss/", "/linh-vuc/cntt/atom/", "/nam/2021/rss/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = ET.tostring(ET.fromstring(response.content), encoding="unicode")
+        assert "Bắc Giang đẩy mạnh chuyển đổi số" in text, url
+
+
+def test_control_characters_never_reach_the_archive(tmp_path, db):
+    import json
+
+    from articles.importer.pipeline import import_paths
+
+    (tmp_path / "ctl.txt").write_text(
+        "Bắc Giang\x08 tổ chức hội nghị chuyển đổi số\n\n"
+        "Sở TT&TT Bắc Giang\x1b tổ chức hội nghị về chuyển đổi số\ufffe năm 2021.\n",
+        encoding="utf-8",
+    )
+    record = {"title": "Hội nghị\u0000 về\u0008 bưu chính", "text": "Bưu điện\u0000 tỉnh."}
+    (tmp_path / "ctl.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    report = import_paths([tmp_path], update_index=False)
+
+    assert report.skipped == []
+    from_text = Article.objects.get(source_file="ctl.txt")
+    assert from_text.title == "Bắc Giang tổ chức hội nghị chuyển đổi số"
+    assert from_text.body == "Sở TT&TT Bắc Giang tổ chức hội nghị về chuyển đổi số năm 2021."
+    from_json = Article.objects.get(source_file="ctl.jsonl")
+    assert (from_json.title, from_json.body) == ("Hội nghị về bưu chính", "Bưu điện tỉnh.")
+
+    from_text.title = "Sửa\x07 trong trang quản trị"
+    from_text.save()
+    from_text.refresh_from_db()
+    assert from_text.title == "Sửa trong trang quản trị"

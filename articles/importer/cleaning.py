@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from articles.text import collapse_spaces, fold, normalize
+from articles.text import collapse_spaces, fold, normalize, xml_safe
 
 # Placeholder lines the scraper left where the page had an image or widget.
 _PLACEHOLDERS = {
@@ -50,7 +50,7 @@ _BULLET_RE = re.compile(r"^[*•+]\s+|^[-–]\s+(?=\S)")
 
 def clean_line(line: str) -> str:
     """One line as NFC text with ordinary, single spaces and no edge blanks."""
-    line = unicodedata.normalize("NFC", line)
+    line = unicodedata.normalize("NFC", xml_safe(line))
     # NBSP and friends come from the HTML; keep them out of titles and bodies.
     return collapse_spaces(line.replace("\u00a0", " ").replace("\u200b", ""))
 

@@ -123,7 +123,7 @@ def article_from_json_line(
     _apply_province(article, record.get("province"), matcher)
     _apply_fields(article, record.get("fields"), field_lookup)
     for key in ("byline", "source"):
-        value = _text_value(record, key)
+        value = clean_line(_text_value(record, key))
         if value:
             setattr(article, key, value)
     url = next((_text_value(record, key) for key in _URL_KEYS if record.get(key)), "")

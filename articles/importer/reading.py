@@ -32,6 +32,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _VIETNAMESE_MARKS = set("ăâêôơưđĂÂÊÔƠƯĐ\u0300\u0301\u0303\u0309\u0323")
 _ALLOWED_CONTROLS = set("\t\n\r\f\v")
 _MAX_CONTROL_RATIO = 0.01
+_STRAY_CONTROLS = 4
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ def _reject_binary_text(text: str) -> None:
     controls = sum(
         1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS
     )
-    if controls and controls / len(text) > _MAX_CONTROL_RATIO:
+    # A stray control character or two is damage to drop, not a sign of binary data.
+    if controls > _STRAY_CONTROLS and controls / len(text) > _MAX_CONTROL_RATIO:
         raise BinaryFile(f"binary file ({controls} control characters)")
 
 

@@ -19,7 +19,7 @@ from articles.models import Article, IctField, Province, attach_ict_fields
 from articles.search.backend import get_backend
 from articles.search.highlight import highlight_title, snippet
 from articles.search.query import ParsedQuery, abbreviation_table, compile_query, parse
-from articles.text import fold
+from articles.text import fold, xml_safe
 
 SORTS = {
     "relevance": "Liên quan nhất",
@@ -88,7 +88,7 @@ class SearchParams:
             page = 1
         sort = first("sort")
         return cls(
-            q=first("q")[:2000],
+            q=xml_safe(first("q")[:2000]),
             provinces=_slugs(getlist("province"), known_province_slugs()),
             years=_ints(getlist("year")),
             fields=_slugs(getlist("field"), known_field_codes()),
