@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
@@ -53,7 +56,26 @@ def serialize_outcome(outcome: SearchOutcome, request: HttpRequest) -> dict:
     }
 
 
+logger = logging.getLogger(__name__)
+
+
+def json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A JSON client gets JSON even when the view fails, and the failure is logged."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Exception:
+            logger.exception("Internal error in %s %s", request.method, request.path)
+            body = {"error": "Lỗi máy chủ; yêu cầu chưa được xử lý, hãy thử lại sau."}
+            return json_response(body, status=500)
+
+    return wrapped
+
+
 @require_GET
+@json_errors
 def search(request: HttpRequest) -> JsonResponse:
     params = SearchParams.from_query_dict(request.GET)
     outcome = run_search(params)
@@ -62,14 +84,15 @@ def search(request: HttpRequest) -> JsonResponse:
     return response
 
 
-def json_response(data) -> HttpResponse:
+def json_response(data, status: int = 200) -> HttpResponse:
     """JSON in UTF-8 with <, > and & escaped, safe even if sniffed as HTML."""
     text = json.dumps(data, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return HttpResponse(text, content_type="application/json; charset=utf-8")
+    return HttpResponse(text, content_type="application/json; charset=utf-8", status=status)
 
 
 @require_GET
+@json_errors
 def suggest(request: HttpRequest) -> JsonResponse:
     from articles.suggest import suggestions
 

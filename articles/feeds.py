@@ -155,7 +155,7 @@ class YearAtom(_ArticleFeed):
 
 def _search_source(request: HttpRequest, feed_route: str) -> FeedSource:
     params = pages.feed_params(request.GET, None)
-    query = request.GET.copy()
+    query = params.to_query_dict()
     # The feed follows the search, not the page or sort the reader was on.
     for key in ("page", "sort"):
         query.pop(key, None)

@@ -123,6 +123,18 @@ def page_state(query: QueryDict, listing: Listing | None) -> QueryDict:
     return state
 
 
+def link_state(params: SearchParams, listing: Listing | None) -> QueryDict:
+    """What the page's own links carry: its parameters, without what its path fixes."""
+    state = params.to_query_dict()
+    if listing is not None and listing.key:
+        others = [v for v in state.getlist(listing.key) if v != listing.value]
+        if others:
+            state.setlist(listing.key, others)
+        else:
+            state.pop(listing.key, None)
+    return state
+
+
 def results_params(query: QueryDict, listing: Listing | None) -> SearchParams:
     # Without words to rank by, the service lists newest first.
     return SearchParams.from_query_dict(page_state(query, listing))

@@ -48,13 +48,14 @@ def year(request: HttpRequest, year: int) -> HttpResponse:
 def _results(request: HttpRequest, listing: pages.Listing | None) -> HttpResponse:
     params = pages.results_params(request.GET, listing)
     outcome = run_search(params)
-    state = pages.page_state(request.GET, listing)
+    state = params.to_query_dict()
     province_shown, province_more = pages.split_facet(outcome.facets["province"], 12)
     context = {
         "listing": listing,
         "outcome": outcome,
         "params": params,
         "state": state,
+        "links": pages.link_state(params, listing),
         "chips": pages.selected_filters(outcome, listing),
         "sorts": pages.sort_options(params),
         "province_shown": province_shown,

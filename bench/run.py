@@ -20,6 +20,7 @@ import json
 import os
 import random
 import resource
+import secrets
 import socket
 import statistics
 import string
@@ -63,6 +64,8 @@ def log(message: str) -> None:
 
 
 def setup_django(data: Path) -> None:
+    # A throwaway key for this process and the servers it starts.
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + secrets.token_urlsafe(32))
     os.environ["PORTAL_DATA_DIR"] = str(data)
     os.environ["WHOOSH_INDEX_PATH"] = str(data / "whoosh_index")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")

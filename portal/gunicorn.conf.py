@@ -6,7 +6,10 @@ bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 preload_app = True
 timeout = 60
-accesslog = "-" if os.environ.get("PORTAL_ACCESS_LOG") else None
+# Access and error logs go to stderr; PORTAL_ACCESS_LOG=0 turns the access log off.
+_access = os.environ.get("PORTAL_ACCESS_LOG", "1").strip().lower()
+accesslog = None if _access in {"0", "off", "no", "false"} else "-"
+errorlog = "-"
 
 
 def on_starting(server) -> None:

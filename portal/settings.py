@@ -27,18 +27,35 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("PORTAL_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production.")
-    # Local default only: production sets SECRET_KEY (and PORTAL_REQUIRE_SECRET_KEY=1).
-    SECRET_KEY = "insecure-local-only-key-set-SECRET_KEY-in-production"
+DATA_DIR = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / "data"))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def secret_key() -> str:
+    """SECRET_KEY from the environment, else the installation's key file.
+
+    ``scripts/serve`` writes ``$PORTAL_DATA_DIR/secret_key`` (random, mode
+    600) on first run. With neither, only DEBUG runs, on a key every check
+    flags as insecure: a production process never signs with a known key.
+    """
+    key = os.environ.get("SECRET_KEY", "").strip()
+    key_file = DATA_DIR / "secret_key"
+    if not key and key_file.is_file():
+        key = key_file.read_text(encoding="utf-8").strip()
+    if key:
+        return key
+    if DEBUG:
+        return "django-insecure-local-debug-only-key"
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is not set: set the SECRET_KEY environment variable or write a random "
+        f"key to {key_file} (bash scripts/serve does this on first run)."
+    )
+
+
+SECRET_KEY = secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-
-DATA_DIR = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / "data"))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -154,20 +172,58 @@ PORTAL_IMPORT_MAX_BYTES = int(os.environ.get("PORTAL_IMPORT_MAX_BYTES", str(5 * 
 PORTAL_SEARCH_PAGE_SIZE = 20
 PORTAL_EXPORT_MAX_ROWS = int(os.environ.get("PORTAL_EXPORT_MAX_ROWS", "10000"))
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# -- production switches ------------------------------------------------------
+#
+# PORTAL_HTTPS=1 when the portal is served over HTTPS: HTTP is redirected,
+# cookies are sent over HTTPS only and browsers are told (HSTS) to use HTTPS
+# for PORTAL_HSTS_SECONDS. Behind a proxy that terminates TLS, also set
+# PORTAL_BEHIND_PROXY=1 so that its X-Forwarded-Proto header is believed.
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PORTAL_HTTPS = env_bool("PORTAL_HTTPS", False)
+SECURE_SSL_REDIRECT = PORTAL_HTTPS
+SESSION_COOKIE_SECURE = PORTAL_HTTPS
+CSRF_COOKIE_SECURE = PORTAL_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("PORTAL_HSTS_SECONDS", "31536000")) if PORTAL_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PORTAL_HTTPS and env_bool("PORTAL_HSTS_SUBDOMAINS", True)
+# The header's preload flag alone enrolls nothing; submitting the domain to
+# the browsers' list is a separate, deliberate step.
+SECURE_HSTS_PRELOAD = PORTAL_HTTPS and env_bool("PORTAL_HSTS_PRELOAD", True)
+if env_bool("PORTAL_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy of every response (portal/security.py): the pages
+# load their script, styles and images from the site itself, nothing inline.
+PORTAL_CSP = os.environ.get(
+    "PORTAL_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+# Django's admin sets a few inline styles (widgets, the changelist's filters).
+PORTAL_ADMIN_CSP = os.environ.get(
+    "PORTAL_ADMIN_CSP", PORTAL_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+)
+
+# -- logging --------------------------------------------------------------------
+#
+# Everything to stderr, which gunicorn and systemd keep: our own messages,
+# and Django's, so that every 500 leaves its traceback (django.request).
+LOG_LEVEL = os.environ.get("PORTAL_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "articles": {"handlers": ["console"], "level": os.environ.get("PORTAL_LOG_LEVEL", "INFO")},
+        "articles": {"level": LOG_LEVEL},
+        "portal": {"level": LOG_LEVEL},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -9,3 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
 ]
+
+handler500 = "portal.views.server_error"

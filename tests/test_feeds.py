@@ -216,7 +216,13 @@ def test_an_article_with_control_characters_keeps_every_feed_readable(client, ar
     )
     Article.objects.filter(pk=archive["bg"].pk).update(byline="Tác giả\x0c")
 
-    for url in ["/rss/", "/atom/", "/tinh/bac-giang/rss/", "/linh-vuc/cntt/atom/", "/nam/2021/rss/"]:
+    for url in [
+        "/rss/",
+        "/atom/",
+        "/tinh/bac-giang/rss/",
+        "/linh-vuc/cntt/atom/",
+        "/nam/2021/rss/",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         text = ET.tostring(ET.fromstring(response.content), encoding="unicode")

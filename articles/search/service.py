@@ -12,13 +12,20 @@ import math
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from django.http import QueryDict
 from django.utils.safestring import SafeString
 
 from articles.caching import ProcessCache
 from articles.models import Article, IctField, Province, attach_ict_fields
 from articles.search.backend import get_backend
 from articles.search.highlight import highlight_title, snippet
-from articles.search.query import ParsedQuery, abbreviation_table, compile_query, parse
+from articles.search.query import (
+    MAX_QUERY_CHARS,
+    ParsedQuery,
+    abbreviation_table,
+    compile_query,
+    parse,
+)
 from articles.text import fold, xml_safe
 
 SORTS = {
@@ -88,7 +95,7 @@ class SearchParams:
             page = 1
         sort = first("sort")
         return cls(
-            q=xml_safe(first("q")[:2000]),
+            q=xml_safe(first("q"))[:MAX_QUERY_CHARS],
             provinces=_slugs(getlist("province"), known_province_slugs()),
             years=_ints(getlist("year")),
             fields=_slugs(getlist("field"), known_field_codes()),
@@ -110,6 +117,33 @@ class SearchParams:
 
     def with_page(self, page: int) -> SearchParams:
         return replace(self, page=page)
+
+    def to_query_dict(self) -> QueryDict:
+        """The parameters as a query string would give them, known keys only.
+
+        Links on a results page are built from this, not from the request:
+        whatever else the request carried (or a query longer than is
+        searched) is not repeated in every link.
+        """
+        query = QueryDict(mutable=True)
+        if self.q.strip():
+            query["q"] = self.q
+        for key, values in (
+            ("province", self.provinces),
+            ("year", [str(y) for y in self.years]),
+            ("field", self.fields),
+        ):
+            if values:
+                query.setlist(key, values)
+        if self.year_from:
+            query["tu_nam"] = str(self.year_from)
+        if self.year_to:
+            query["den_nam"] = str(self.year_to)
+        if self.sort:
+            query["sort"] = self.sort
+        if self.page > 1:
+            query["page"] = str(self.page)
+        return query
 
 
 def _raw(data, key: str) -> list[str]:

@@ -25,8 +25,14 @@ PAGE_KEY = "page"
 
 def _start(context: template.Context, mappings: tuple) -> QueryDict:
     if not mappings:
+        # A results page gives its links' state (``links``): its parameters as
+        # searched, not whatever else the request carried.
+        links = context.get("links")
         request = context.get("request")
-        mappings = (request.GET,) if request is not None else ()
+        if links is not None:
+            mappings = (links,)
+        elif request is not None:
+            mappings = (request.GET,)
     params = QueryDict(mutable=True)
     for mapping in mappings:
         if mapping is None:
