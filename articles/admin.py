@@ -246,6 +246,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("duplicate_of",)
     readonly_fields = (
         "review_reasons_list",
+        "import_signals_list",
         "possible_duplicate_link",
         "duplicates_list",
         "source_file",
@@ -262,7 +263,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "Xuất bản",
             {"fields": ("status", "duplicate_of", "possible_duplicate_link", "duplicates_list")},
         ),
-        ("Xem lại", {"fields": ("needs_review", "review_reasons_list")}),
+        ("Xem lại", {"fields": ("needs_review", "review_reasons_list", "import_signals_list")}),
         ("Nguồn", {"fields": ("source", "source_url")}),
         (
             "Bản gốc khi nhập (không sửa được)",
@@ -299,7 +300,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
         if request.GET.get("needs_review__exact") == "1":
-            columns += ["reasons_column", "possible_duplicate_link"]
+            columns += ["reasons_column", "signals_column", "possible_duplicate_link"]
         return columns
 
     # -- columns and read-only displays --
@@ -325,6 +326,19 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="Lý do cần xem lại")
     def reasons_column(self, obj: Article) -> str:
         return "; ".join(curation.reason_labels(obj.review_reasons)) or "—"
+
+    @admin.display(description="Căn cứ khi nhập")
+    def signals_column(self, obj: Article) -> str:
+        return "; ".join(curation.signal_labels(obj.import_signals)) or "—"
+
+    @admin.display(description="Căn cứ khi nhập")
+    def import_signals_list(self, obj: Article) -> str:
+        labels = curation.signal_labels(obj.import_signals)
+        if not labels:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((x,) for x in labels))
+        )
 
     @admin.display(description="Lý do cần xem lại")
     def review_reasons_list(self, obj: Article) -> str:

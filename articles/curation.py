@@ -151,6 +151,77 @@ REASON_LABELS = {
 }
 
 
+# The importer's reasons (English, as its report prints them) as an editor
+# reads them; the part after the colon is kept.
+_IMPORT_REASONS = [
+    (r"no province found", "Không nhận ra tỉnh/thành phố"),
+    (
+        r"province uncertain \(several mentioned\)(?:: (.+) or (.+))?",
+        "Chưa chắc là tỉnh nào (bài nêu nhiều tỉnh): {0} hay {1}",
+    ),
+    (r"no date found", "Không tìm thấy ngày đăng"),
+    (
+        r"date taken from the digest's other items \(year only\)",
+        "Ngày lấy theo các tin khác trong cùng bản tin (chỉ biết năm)",
+    ),
+    (r"only the year is known, from the text", "Chỉ biết năm, suy ra từ nội dung bài"),
+    (r"date year contradicts headline; corrected", "Năm của ngày đăng trái với tiêu đề; đã sửa"),
+    (r"low-confidence fields: (.+)", "Lĩnh vực chưa chắc chắn: {0}"),
+    (r"no ICT field found", "Không xác định được lĩnh vực"),
+    (
+        r"no headline on the page: title made from the address",
+        "Trang không có dòng tiêu đề: tiêu đề dựng từ địa chỉ bài",
+    ),
+    (
+        r"no headline on the page: title made from the first sentence",
+        "Trang không có dòng tiêu đề: tiêu đề lấy từ câu đầu",
+    ),
+    (r"possible duplicate of #(\d+)", "Có thể trùng với bài #{0}"),
+    (r"no longer in its source file", "Không còn trong tệp nguồn"),
+    (
+        r"given date (.+) not understood; date extracted from the text",
+        "Không hiểu ngày ghi trong tệp ({0}); ngày lấy từ nội dung bài",
+    ),
+    (r"given province (.+) not recognised", "Không nhận ra tỉnh ghi trong tệp ({0})"),
+    (r"given fields not recognised: (.+)", "Không nhận ra lĩnh vực ghi trong tệp: {0}"),
+    (
+        r"given url (.+) is not a web address; not kept",
+        "Địa chỉ ghi trong tệp ({0}) không phải địa chỉ web; không lưu",
+    ),
+    (r"province (.+) is not in the province table", "Tỉnh {0} không có trong danh mục tỉnh"),
+]
+_IMPORT_REASONS_RE = [(re.compile(rf"^{pattern}$"), label) for pattern, label in _IMPORT_REASONS]
+
+
+def _import_reason(text: str) -> str:
+    for pattern, label in _IMPORT_REASONS_RE:
+        match = pattern.match(text)
+        if match:
+            if any(g is None for g in match.groups()):
+                return label.split(":")[0].split(" (")[0] if "{" in label else label
+            return label.format(*(_FIELD_NAMES_RE.sub(_field_name, g) for g in match.groups()))
+    return text
+
+
+_FIELD_NAMES = {"buu-chinh": "bưu chính", "vien-thong": "viễn thông", "cntt": "CNTT"}
+_FIELD_NAMES["bao-chi"] = "báo chí"
+_FIELD_NAMES_RE = re.compile("|".join(_FIELD_NAMES))
+
+
+def _field_name(match: re.Match) -> str:
+    return _FIELD_NAMES[match.group(0)]
+
+
+SIGNAL_NAMES = {"province": "Tỉnh", "date": "Ngày", "title": "Tiêu đề"}
+
+
+def signal_labels(signals: object) -> list[str]:
+    """What decided the province, the date and the title at import, for the editor."""
+    if not isinstance(signals, dict):
+        return []
+    return [f"{SIGNAL_NAMES.get(k, k)}: {v}" for k, v in signals.items() if v]
+
+
 def reason_labels(reasons: object) -> list[str]:
     """The import's review reasons as sentences an editor can read.
 
@@ -171,7 +242,7 @@ def reason_labels(reasons: object) -> list[str]:
             if detail:
                 label = f"{label}: {detail}"
         else:
-            label = REASON_LABELS.get(str(reason), str(reason))
+            label = REASON_LABELS.get(str(reason)) or _import_reason(str(reason))
         if label and label not in labels:
             labels.append(label)
     return labels

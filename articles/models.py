@@ -210,7 +210,7 @@ class Article(models.Model):
     )
     byline = models.CharField("tác giả", max_length=200, blank=True)
     source = models.CharField("nguồn", max_length=100, blank=True, help_text="Ví dụ mic.gov.vn")
-    source_url = models.URLField("địa chỉ gốc", max_length=500, blank=True)
+    source_url = models.URLField("địa chỉ gốc", max_length=2000, blank=True)
 
     # Provenance: where the article came from, exactly as read. Never edited.
     source_file = models.CharField("tệp nguồn", max_length=500, editable=False)
@@ -224,6 +224,13 @@ class Article(models.Model):
     )
     needs_review = models.BooleanField("cần xem lại", default=False)
     review_reasons = models.JSONField("lý do cần xem lại", default=list, blank=True)
+    import_signals = models.JSONField(
+        "căn cứ khi nhập",
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Điều đã quyết định tỉnh, ngày và tiêu đề khi nhập bài.",
+    )
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name="bản trùng của",

@@ -76,7 +76,7 @@ def test_each_bad_file_is_skipped_with_its_reason(mixed_folder):
     assert got["blank.txt"] == "empty file (only whitespace)"
     assert got["binary.txt"].startswith("binary file")
     assert got["undecodable.txt"].startswith("undecodable text")
-    assert got["headless.txt"] == "no headline (the first line is a date)"
+    assert "headless.txt" not in got  # no headline: imported, titled from its text
     assert got["title-only.txt"] == "no body text after the headline"
     assert got["feed.jsonl line 2"].startswith("invalid JSON (")
     assert got["feed.jsonl line 3"] == "not a JSON object but list"
@@ -89,7 +89,13 @@ def test_each_bad_file_is_skipped_with_its_reason(mixed_folder):
 def test_good_files_in_the_same_run_are_imported(mixed_folder):
     report = import_paths([mixed_folder], update_index=False)
 
-    assert report.imported == 2
+    assert report.imported == 3
+    headless = Article.objects.get(source_file="headless.txt")
+    assert headless.title == "Đoạn văn không có tiêu đề"
+    assert headless.date.isoformat() == "2014-07-17"
+    assert "no headline on the page: title made from the first sentence" in (
+        headless.review_reasons
+    )
     good = Article.objects.get(source_file="good.txt")
     assert good.title == "Sở TT&TT Bắc Ninh tập huấn an toàn thông tin năm 2015"
     assert good.byline == "Minh Anh - Sở TT&TT Bắc Ninh"
@@ -98,7 +104,7 @@ def test_good_files_in_the_same_run_are_imported(mixed_folder):
     assert line.source_item == 1
     assert line.province.name == "Hà Giang"
     assert set(line.fields.values_list("code", flat=True)) == {"vien-thong"}
-    assert Article.objects.count() == 2
+    assert Article.objects.count() == 3
 
 
 def test_oversized_file_is_refused(tmp_path):
@@ -134,7 +140,7 @@ def test_command_prints_reasons_and_fails(mixed_folder, capsys):
     captured = capsys.readouterr()
     assert "skipped empty.txt: empty file" in captured.err
     assert "skipped feed.jsonl line 2: invalid JSON (" in captured.err
-    assert "2 imported" in captured.out
+    assert "3 imported" in captured.out
     assert Article.objects.filter(source_file="good.txt").exists()
 
 
@@ -165,7 +171,7 @@ def test_exit_status_is_non_zero_from_the_shell(mixed_folder, tmp_path):
 
     assert done.returncode == 1
     assert "skipped binary.txt: binary file" in done.stderr
-    assert "2 imported" in done.stdout
+    assert "3 imported" in done.stdout
     good = tmp_path / "incoming-good"
     good.mkdir()
     write(good, "good.txt", GOOD)

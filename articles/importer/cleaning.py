@@ -70,10 +70,25 @@ def _folded(line: str) -> str:
     return collapse_spaces(fold(line)).strip(" .:")
 
 
+# Interface text of portals and newspapers, whole lines of it: skip links,
+# text-size and print buttons, SharePoint's error text, template holes.
+_CHROME_RE = re.compile(
+    r"^(?:skip (?:to main content|ribbon commands|navigation)|"
+    r"cannot retrieve the url specified in the content link property.*|"
+    r"(?:xem voi )?co chu\b.*|font size\b.*|mac dinh co chu|a- a a\+|"
+    r"\{[a-z_]+\}|gui bai nay|in bai nay|tieng viet \| english|aa?|"
+    r"(?:chia se|theo doi) (?:bai viet|tren)\b.*)$"
+)
+
+
 def is_placeholder(line: str) -> bool:
-    if len(line) > _PLACEHOLDER_MAX_CHARS:
+    if len(line) > _PLACEHOLDER_MAX_CHARS * 4:
         return False
     folded = _folded(line)
+    if _CHROME_RE.match(folded):
+        return True
+    if len(line) > _PLACEHOLDER_MAX_CHARS:
+        return False
     return folded in _PLACEHOLDERS or bool(_RATING_RE.match(folded))
 
 

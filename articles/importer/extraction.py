@@ -1,8 +1,12 @@
-"""From the text of a scraped file to the articles in it.
+"""From the text of a scraped page to the articles in it.
 
 Pure functions, no database: the pipeline maps the results onto models.
-A file holds one article (headline on the first line) or a digest of
-several, each announced at the top and introduced by its own headline line.
+A page holds one article or a digest of several (each announced at the top
+and introduced by its own headline line). Its top (``preamble``) gives the
+headline, if it has one, and the datelines; the address, when the page came
+with one, gives its site, often its date and its slug; the lead gives the
+rest. No page is refused for its shape: without a headline the title comes
+from the slug or the first sentence, and the editor is told.
 """
 
 from __future__ import annotations
@@ -18,24 +22,32 @@ from articles.importer.cleaning import (
     drop_furniture,
     drop_repeats,
     line_key,
-    split_mic_marker,
     text_lines,
     words,
 )
 from articles.importer.errors import NotAnArticle
 from articles.importer.fields import judge_fields
+from articles.importer.markers import is_ministry, split_source_marker
+from articles.importer.place import decide_province
+from articles.importer.preamble import Top, is_prose, read_top
 from articles.importer.provinces import ProvinceMatcher, default_matcher
+from articles.importer.sites import SiteTable, default_sites, host_of
+from articles.importer.titles import title_from_lead, title_from_slug
+from articles.text import fold
 
 MIC_SOURCE = "mic.gov.vn"
+_CAPTION_WORDS = 30
 MAX_TITLE_CHARS = 600  # Article.title's max_length
-_PREAMBLE_LINES = 3
 
 REASON_NO_PROVINCE = "no province found"
 REASON_PROVINCE_UNCLEAR = "province uncertain (several mentioned)"
 REASON_NO_DATE = "no date found"
 REASON_DATE_FROM_DIGEST = "date taken from the digest's other items (year only)"
+REASON_DATE_FROM_BODY = "only the year is known, from the text"
 REASON_LOW_CONFIDENCE_FIELDS = "low-confidence fields"
 REASON_NO_FIELDS = "no ICT field found"
+REASON_TITLE_FROM_URL = "no headline on the page: title made from the address"
+REASON_TITLE_FROM_LEAD = "no headline on the page: title made from the first sentence"
 
 
 @dataclass
@@ -51,6 +63,8 @@ class ExtractedArticle:
     source_url: str = ""
     source_item: int = 1
     review_reasons: list[str] = field(default_factory=list)
+    # What decided the province, the date and the title, for the editor.
+    signals: dict[str, str] = field(default_factory=dict)
 
     @property
     def needs_review(self) -> bool:
@@ -63,15 +77,21 @@ class ExtractedArticle:
             return None
         return dates.FoundDate(self.date, self.date_precision).as_string()
 
-    def set_date(self, found: dates.FoundDate | None) -> None:
+    def set_date(self, found: dates.FoundDate | None, signal: str = "") -> None:
         if found is None:
             self.date, self.date_precision = None, dates.UNKNOWN
+            self.signals.pop("date", None)
         else:
             self.date, self.date_precision = found.date, found.precision
+            if signal:
+                self.signals["date"] = signal
 
     def add_reason(self, reason: str) -> None:
         if reason not in self.review_reasons:
             self.review_reasons.append(reason)
+
+    def drop_reasons(self, *reasons: str) -> None:
+        self.review_reasons = [r for r in self.review_reasons if r not in reasons]
 
 
 @dataclass
@@ -81,98 +101,101 @@ class _Item:
 
 
 @dataclass
-class _FileContext:
+class _Page:
+    """What the whole page says, shared by the items of a digest."""
+
     headline: str
+    headline_is_printed: bool
+    title_reason: str
     source: str
-    dateline: dates.FoundDate | None
+    marker: str
+    top: Top
+    prefix_date: dates.FoundDate | None
+    url: str
     byline: str
     is_digest: bool
     all_text: str
 
 
 def extract_articles(
-    text: str, *, matcher: ProvinceMatcher | None = None
+    text: str,
+    *,
+    matcher: ProvinceMatcher | None = None,
+    url: str = "",
+    sites: SiteTable | None = None,
 ) -> list[ExtractedArticle]:
-    """The articles of one scraped file, numbered from 1 in reading order.
+    """The articles of one scraped page, numbered from 1 in reading order.
 
-    Raises ``NotAnArticle`` when the text has no headline or no body.
+    Raises ``NotAnArticle`` when the page holds no text besides its chrome.
     """
-    matcher = matcher or default_matcher()
-    context, rest = _read_parts(text)
-    items = _split_digest(rest)
+    matcher, sites = matcher or default_matcher(), sites or default_sites()
+    page, rest = _read_page(text, url)
+    items = _split_digest(rest) if page.headline_is_printed else None
     if items is None:
-        items = [_Item(context.headline, rest)]
+        items = [_Item(page.headline, rest)]
     else:
-        context.is_digest = True
+        page.is_digest = True
     articles = [
-        _build_article(item, number, context, matcher) for number, item in enumerate(items, 1)
+        _build_article(item, number, page, matcher, sites) for number, item in enumerate(items, 1)
     ]
     _date_from_digest_context(articles)
     return articles
 
 
 def extract_single_article(
-    text: str, *, matcher: ProvinceMatcher | None = None
+    text: str,
+    *,
+    matcher: ProvinceMatcher | None = None,
+    url: str = "",
+    sites: SiteTable | None = None,
 ) -> ExtractedArticle:
     """Like ``extract_articles`` for text known to hold one article (a JSON record)."""
-    matcher = matcher or default_matcher()
-    context, rest = _read_parts(text)
-    return _build_article(_Item(context.headline, rest), 1, context, matcher)
+    matcher, sites = matcher or default_matcher(), sites or default_sites()
+    page, rest = _read_page(text, url)
+    return _build_article(_Item(page.headline, rest), 1, page, matcher, sites)
 
 
-def _read_parts(text: str) -> tuple[_FileContext, list[str]]:
-    """Headline, lead marker, dateline and byline taken off; the body lines left."""
+def _read_page(text: str, url: str) -> tuple[_Page, list[str]]:
+    """The page's top and byline taken off; the body lines left."""
+    prefix_date, text = dates.take_archive_prefix(text)
     lines = drop_furniture(cut_footer(text_lines(text)))
     if not lines:
         raise NotAnArticle("no text besides page furniture")
-    headline = _headline(lines[0])
-    source, rest = _take_source_marker(lines[1:])
-    dateline, rest = _take_dateline(rest, dates.headline_years(headline))
+    top = read_top(lines, url)
+    source = MIC_SOURCE if is_ministry(top.marker) else ""
+    rest = [_without_ministry_marker(line) for line in top.body]
+    rest = [line for line in rest if line]
     byline, rest = take_byline(rest)
+    headline = top.headline or ""
     rest = [line for line in drop_repeats(rest) if line_key(line) != line_key(headline)]
     if not rest:
         raise NotAnArticle("no body text after the headline")
-    context = _FileContext(
-        headline=headline,
-        source=source,
-        dateline=dateline,
+    title_reason = ""
+    if not headline:
+        headline = title_from_slug(url, "\n".join(lines)) if url else None
+        title_reason = REASON_TITLE_FROM_URL
+        if not headline:
+            headline = title_from_lead(top.lead or rest[0])
+            title_reason = REASON_TITLE_FROM_LEAD
+    page = _Page(
+        headline=headline[:MAX_TITLE_CHARS],
+        headline_is_printed=bool(top.headline),
+        title_reason=title_reason,
+        source=source or (host_of(url) if url else ""),
+        marker=top.marker,
+        top=top,
+        prefix_date=prefix_date,
+        url=url,
         byline=byline,
         is_digest=False,
         all_text="\n".join(lines),
     )
-    return context, rest
+    return page, rest
 
 
-# -- the parts of a file ---------------------------------------------------
-
-
-def _headline(line: str) -> str:
-    if dates.parse_dateline(line):
-        raise NotAnArticle("no headline (the first line is a date)")
-    if split_mic_marker(line)[0]:
-        raise NotAnArticle("no headline (the text starts with its lead)")
-    if len(line) > MAX_TITLE_CHARS:
-        raise NotAnArticle(f"no headline (the first line is a {len(line)}-character paragraph)")
-    return line
-
-
-def _take_source_marker(lines: list[str]) -> tuple[str, list[str]]:
-    for index, line in enumerate(lines[:_PREAMBLE_LINES]):
-        found, rest = split_mic_marker(line)
-        if found:
-            kept = [*lines[:index], *([rest] if rest else []), *lines[index + 1 :]]
-            return MIC_SOURCE, kept
-    return "", lines
-
-
-def _take_dateline(
-    lines: list[str], context_years: list[int]
-) -> tuple[dates.FoundDate | None, list[str]]:
-    for index, line in enumerate(lines[:_PREAMBLE_LINES]):
-        found = dates.parse_dateline(line, context_years)
-        if found:
-            return found, lines[:index] + lines[index + 1 :]
-    return None, lines
+def _without_ministry_marker(line: str) -> str:
+    marker, rest = split_source_marker(line)
+    return rest if marker and is_ministry(marker) else line
 
 
 # -- byline ----------------------------------------------------------------
@@ -308,34 +331,122 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
 
 
 def _build_article(
-    item: _Item, number: int, context: _FileContext, matcher: ProvinceMatcher
+    item: _Item, number: int, page: _Page, matcher: ProvinceMatcher, sites: SiteTable
 ) -> ExtractedArticle:
     body = "\n\n".join(item.lines)
     article = ExtractedArticle(
         title=item.title,
         body=body,
-        byline=context.byline,
-        source=context.source,
+        byline=page.byline,
+        source=page.source,
         source_item=number,
     )
-    _set_date(article, item, context)
-    _set_province(article, item, context, matcher)
+    if page.title_reason:
+        article.add_reason(page.title_reason)
+        article.signals["title"] = page.title_reason
+    _set_date(article, item, page)
+    _set_province(article, item, page, matcher, sites)
     _set_fields(article)
     return article
 
 
-def _set_date(article: ExtractedArticle, item: _Item, context: _FileContext) -> None:
-    years = dates.headline_years(item.title) + dates.headline_years(context.headline)
-    lead = dates.first_lead_date(item.lines[0], years)
-    # A single article's dateline is its publication date. A digest's dateline
-    # is when the digest was put together; its items carry their own dates.
-    found = (lead or context.dateline) if context.is_digest else (context.dateline or lead)
-    article.set_date(found)
+def _set_date(article: ExtractedArticle, item: _Item, page: _Page) -> None:
+    found, signal = _find_date(item, page)
+    article.set_date(found, signal)
     if found is None:
         article.add_reason(REASON_NO_DATE)
-    else:
-        for note in found.notes:
-            article.add_reason(note)
+        return
+    for note in found.notes:
+        article.add_reason(note)
+    if found.precision == dates.YEAR and signal.startswith("text"):
+        article.add_reason(REASON_DATE_FROM_BODY)
+
+
+def _find_date(item: _Item, page: _Page) -> tuple[dates.FoundDate | None, str]:
+    """The article's date and what gave it.
+
+    A date the page prints as its own (a dateline, a date after the
+    headline, the address) wins over one in the lead, which is the date of
+    the event; a publication month (an address folder, the archive's
+    prefix) takes the lead's day when they agree.
+    """
+    years = dates.headline_years(item.title) + dates.headline_years(page.headline)
+    top = page.top
+    # A single article's lead is the page's first line of prose (a caption or
+    # a category line may come before it); a digest item's is its own.
+    lead = item.lines[0] if page.is_digest else (top.lead or item.lines[0])
+    if not page.is_digest and not _has_date(lead) and len(lead.split()) < _CAPTION_WORDS:
+        # A short first line without a date is often a photo's caption.
+        following = [line for line in item.lines[:4] if line != lead and is_prose(line)]
+        if following and _has_date(following[0]):
+            lead = following[0]
+    if page.is_digest:
+        # A digest's dateline is when it was put together; its items carry
+        # their own dates in their leads.
+        found = dates.first_lead_date(lead, years)
+        if found:
+            return found, f"đoạn mở đầu: {_shown(lead)}"
+    dateline = top.dateline()
+    if dateline is not None:
+        return dateline.date, f"dòng ngày đăng: {_shown(dateline.text)}"
+    if top.headline_date is not None:
+        return top.headline_date, "ngày in sau tiêu đề"
+    from_url = dates.url_date(page.url)
+    if from_url is not None and from_url.precision == dates.DAY:
+        return from_url, f"địa chỉ bài: {_shown(page.url, 90)}"
+    month = from_url or page.prefix_date
+    where = f"địa chỉ bài: {_shown(page.url, 90)}" if from_url else "ngày kho lưu ghi trước bài"
+    if month is not None and month.precision == dates.DAY:
+        return month, where
+    day_month = dates.lead_day_month(lead)
+    full = dates.first_lead_date(lead, years)
+    if month is not None:
+        for candidate in ([day_month] if day_month else []) + dates.day_months_in(lead):
+            resolved = dates.resolve_day_month(candidate, month, years)
+            if resolved and (candidate.today or _same_month(resolved, month)):
+                return resolved, f"đoạn mở đầu: {_shown(lead)}; năm theo {where.split(':')[0]}"
+        if full is not None and full.precision == dates.DAY and _same_month(full, month):
+            return full, f"đoạn mở đầu: {_shown(lead)}"
+        return month, where
+    if full is not None and (day_month is None or full.precision == dates.DAY):
+        return full, f"đoạn mở đầu: {_shown(lead)}"
+    if day_month is None:
+        day_month = next(iter(dates.day_months_in(lead)), None)
+    if day_month is not None:
+        # The year nearest the day: the lead's first sentence, then the headline.
+        first_sentence = re.split(r"(?<=[a-zà-ỹđ0-9)])[.!?]\s", lead, maxsplit=1)[0]
+        # A year's review ("tổng kết năm 2014, triển khai nhiệm vụ năm 2015").
+        review = "tong ket" in fold(f"{item.title} {first_sentence}")
+        resolved = dates.resolve_day_month(
+            day_month, None, dates.headline_years(first_sentence), review=review
+        ) or dates.resolve_day_month(day_month, None, years, review=review)
+        if resolved is None:
+            year = dates.body_year("\n".join(item.lines), loose=True)
+            resolved = dates.with_year(day_month, year) if year else None
+        if resolved is not None:
+            return resolved, f"đoạn mở đầu: {_shown(lead)}; năm theo nội dung bài"
+    if full is not None:
+        return full, f"đoạn mở đầu: {_shown(lead)}"
+    text = "\n".join(item.lines)
+    year = dates.body_year(text) or dates.body_year(text, loose=True)
+    if year is not None:
+        return dates.FoundDate(
+            dt.date(year, 1, 1), dates.YEAR
+        ), "nội dung bài: năm bài viết nói tới"
+    return None, ""
+
+
+def _has_date(line: str) -> bool:
+    return bool(dates.first_lead_date(line) or dates.lead_day_month(line))
+
+
+def _same_month(a: dates.FoundDate, b: dates.FoundDate) -> bool:
+    return (a.date.year, a.date.month) == (b.date.year, b.date.month)
+
+
+def _shown(text: str, limit: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _date_from_digest_context(articles: list[ExtractedArticle]) -> None:
@@ -351,24 +462,39 @@ def _date_from_digest_context(articles: list[ExtractedArticle]) -> None:
             continue
         # "This morning" in a digest is on or after the previous item's day:
         # the year is certain, the day is not, and the month only bounded.
-        article.set_date(dates.year_only(dates.FoundDate(dated.date, dated.date_precision)))
-        article.review_reasons.remove(REASON_NO_DATE)
+        article.set_date(
+            dates.year_only(dates.FoundDate(dated.date, dated.date_precision)),
+            "các tin khác trong cùng bản tin",
+        )
+        article.drop_reasons(REASON_NO_DATE)
         article.add_reason(REASON_DATE_FROM_DIGEST)
 
 
 def _set_province(
-    article: ExtractedArticle, item: _Item, context: _FileContext, matcher: ProvinceMatcher
+    article: ExtractedArticle,
+    item: _Item,
+    page: _Page,
+    matcher: ProvinceMatcher,
+    sites: SiteTable,
 ) -> None:
-    province = matcher.first_in(item.title) or matcher.first_in(context.headline)
-    if province is None:
-        province, clear = matcher.best_in(article.body)
-        if province is None:
-            province, clear = matcher.best_in(context.all_text)
-        if province is not None and not clear:
-            article.add_reason(REASON_PROVINCE_UNCLEAR)
-    article.province = province
-    if province is None:
+    titles = item.title if item.title == page.headline else f"{item.title}\n{page.headline}"
+    lead = item.lines[0] if page.is_digest else (page.top.lead or item.lines[0])
+    decision = decide_province(
+        title=titles if page.headline_is_printed else "",
+        lead=lead,
+        body="\n".join(line for line in item.lines if line != lead),
+        url=page.url,
+        marker=page.marker,
+        matcher=matcher,
+        sites=sites,
+    )
+    article.province = decision.province
+    if decision.province is None:
         article.add_reason(REASON_NO_PROVINCE)
+        return
+    article.signals["province"] = decision.signal
+    if not decision.clear:
+        article.add_reason(f"{REASON_PROVINCE_UNCLEAR}: {decision.province} or {decision.rival}")
 
 
 def _set_fields(article: ExtractedArticle) -> None:

@@ -3,7 +3,14 @@
 One passing mention is not enough ("a field mentioned once in passing is
 not a field of the article"): a field is kept when its score reaches
 ``THRESHOLD``, and a score just under it is reported as uncertain. Matches
-in the headline count ``HEADLINE_FACTOR`` times.
+in the headline count ``HEADLINE_FACTOR`` times. A review of the sector's
+year or quarter ("tổng kết", "sơ kết", "giao ban ngành") lists the whole
+remit in a sentence each, so there one sentence is enough.
+
+Names of bodies are not topics: "Sở Bưu chính, Viễn thông" and "Tập đoàn
+Bưu chính Viễn thông Việt Nam" say nothing about postal services, so they
+are taken out before counting. All keywords are matched by one compiled
+expression in one pass over the text.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ BAO_CHI = "bao-chi"
 FIELD_CODES = (BUU_CHINH, VIEN_THONG, CNTT, BAO_CHI)
 
 THRESHOLD = 4.0
+REVIEW_THRESHOLD = 2.0
 UNCERTAIN_FROM = 2.0
 HEADLINE_FACTOR = 3
 
@@ -37,10 +45,17 @@ KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
         ("BCVT", 2),
         ("BC-VT", 2),
         ("bưu điện", 1.5),
+        ("bưu cục", 2),
+        ("bưu tá", 2),
+        ("bưu điện văn hóa xã", 2),
+        ("BĐVHX", 2),
         ("chuyển phát", 2),
         ("bưu phẩm", 2),
         ("bưu kiện", 2),
         ("tem bưu chính", 1),
+        ("bộ tem", 3),
+        ("mẫu tem", 2),
+        ("phát hành tem", 2),
         ("mã bưu chính", 1),
     ),
     VIEN_THONG: (
@@ -48,17 +63,26 @@ KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
         ("BCVT", 2),
         ("BC-VT", 2),
         ("BTS", 2),
+        ("trạm thu phát sóng", 2),
+        ("phủ sóng", 2),
+        ("vùng lõm sóng", 2),
         ("internet", 1.5),
+        ("đại lý internet", 2),
+        ("điểm truy nhập internet", 2),
+        ("trò chơi điện tử công cộng", 2),
         ("tần số", 2),
         ("VTĐ", 2),
         ("vô tuyến điện", 2),
         ("băng thông rộng", 2),
+        ("băng rộng", 2),
         ("ADSL", 2),
         ("cáp quang", 2),
         ("thuê bao", 2),
+        ("SIM", 1.5),
         ("di động", 1),
         ("điện thoại", 1),
         ("wifi", 1.5),
+        ("2G", 2),
         ("3G", 2),
         ("4G", 2),
         ("5G", 2),
@@ -70,21 +94,40 @@ KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
         ("công nghệ thông tin", 2),
         ("phần mềm", 2),
         ("cơ sở dữ liệu", 2),
+        ("dữ liệu số", 2),
         ("văn bản điện tử", 2),
         ("dịch vụ công trực tuyến", 2),
+        ("DVCTT", 2),
+        ("giải quyết trực tuyến", 2),
+        ("hồ sơ trực tuyến", 2),
         ("cổng thông tin điện tử", 2),
         ("trang thông tin điện tử", 2),
         ("chính phủ điện tử", 2),
         ("chính quyền điện tử", 2),
+        ("chính quyền số", 2),
+        ("kinh tế số", 1.5),
+        ("xã hội số", 1.5),
         ("hành chính điện tử", 2),
         ("cơ quan điện tử", 2),
         ("một cửa điện tử", 2),
+        ("văn phòng điện tử", 2),
+        ("công báo điện tử", 2),
         ("trung tâm dữ liệu", 2),
         ("tích hợp dữ liệu", 2),
         ("an toàn thông tin", 2),
+        ("ATTT", 2),
         ("an ninh mạng", 1.5),
         ("an toàn, an ninh thông tin", 2),
         ("chuyển đổi số", 2),
+        ("CĐS", 2),
+        ("công nghệ số", 2),
+        ("nền tảng số", 2),
+        ("chữ ký số", 2),
+        ("ký số", 1.5),
+        ("chứng thư số", 2),
+        ("điều hành thông minh", 2),
+        ("đô thị thông minh", 2),
+        ("IOC", 2),
         ("thư điện tử", 2),
         ("mã nguồn mở", 2),
         ("quản trị mạng", 1.5),
@@ -94,8 +137,6 @@ KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
         ("mạng WAN", 1.5),
         ("e-office", 2),
         ("e-mail", 1),
-        ("ATTT", 2),
-        ("CĐS", 2),
     ),
     BAO_CHI: (
         ("báo chí", 2),
@@ -116,8 +157,21 @@ KEYWORDS: dict[str, tuple[tuple[str, float], ...]] = {
         ("thông tin đối ngoại", 2),
         ("phát ngôn", 1.5),
         ("in, phát hành", 1.5),
+        ("giao ban báo chí", 2),
     ),
 }
+
+# Names of bodies, taken out before counting (see the module docstring).
+_BODIES = re.compile(
+    r"(?:Sở|Bộ|Tập đoàn|Tổng công ty|Học viện(?: Công nghệ)?|Cục|Vụ|Công đoàn|Ngành)\s+"
+    r"(?:Bưu chính\s*[,-]?\s*Viễn thông(?: Việt Nam)?|BCVT|BC-VT|BC&VT)",
+    re.IGNORECASE,
+)
+# A review of the sector's period: the whole remit, a sentence a field.
+_REVIEW = re.compile(
+    r"\b(?:tong ket|so ket|giao ban (?:truc tuyen )?(?:toan )?nganh|nhiem vu nam|"
+    r"\d+ thang (?:dau|cuoi) nam|nganh thong tin va truyen thong)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -127,34 +181,62 @@ class FieldJudgement:
     uncertain: tuple[str, ...]
 
 
-def _compile(phrase: str) -> re.Pattern[str]:
-    flags = 0 if phrase.isupper() else re.IGNORECASE
+def _phrase_pattern(phrase: str) -> str:
     escaped = r"\s+".join(re.escape(part) for part in normalize(phrase).split())
-    return re.compile(rf"(?<!\w){escaped}(?!\w)", flags)
+    # Abbreviations keep their case: "SIM" is not "sim", "IOC" not "ioc".
+    return f"(?-i:{escaped})" if phrase.isupper() else escaped
 
 
-_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], float], ...]] = {
-    code: tuple((_compile(phrase), weight) for phrase, weight in keywords)
-    for code, keywords in KEYWORDS.items()
-}
+def _key(text: str, case_sensitive: bool) -> str:
+    text = " ".join(text.split())
+    return text if case_sensitive else text.lower()
+
+
+class _Matcher:
+    """Every keyword of every field in one expression; a match's text leads
+    back to its fields and weights."""
+
+    def __init__(self, keywords: dict[str, tuple[tuple[str, float], ...]]) -> None:
+        self.weights: dict[str, list[tuple[str, float]]] = {}
+        phrases: dict[str, str] = {}
+        for code, entries in keywords.items():
+            for phrase, weight in entries:
+                key = _key(normalize(phrase), phrase.isupper())
+                self.weights.setdefault(key, []).append((code, weight))
+                phrases[key] = _phrase_pattern(phrase)
+        alternatives = "|".join(phrases[k] for k in sorted(phrases, key=len, reverse=True))
+        self.regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def score(self, text: str, factor: float, scores: dict[str, float]) -> None:
+        for match in self.regex.finditer(text):
+            found = match.group(0)
+            weights = self.weights.get(_key(found, True)) or self.weights.get(_key(found, False))
+            for code, weight in weights or ():
+                scores[code] += weight * factor
+
+
+_MATCHER = _Matcher(KEYWORDS)
 
 
 def score_fields(title: str, body: str) -> dict[str, float]:
-    title, body = normalize(title), normalize(body)
-    scores: dict[str, float] = {}
-    for code, patterns in _PATTERNS.items():
-        total = 0.0
-        for pattern, weight in patterns:
-            hits = len(pattern.findall(body)) + HEADLINE_FACTOR * len(pattern.findall(title))
-            total += hits * weight
-        scores[code] = total
+    title = _BODIES.sub(" ", normalize(title))
+    body = _BODIES.sub(" ", normalize(body))
+    scores = dict.fromkeys(FIELD_CODES, 0.0)
+    _MATCHER.score(body, 1, scores)
+    _MATCHER.score(title, HEADLINE_FACTOR, scores)
     return scores
+
+
+def is_review(title: str, body: str) -> bool:
+    """A review of the sector's year, half-year or quarter."""
+    return bool(_REVIEW.search(fold(title))) or bool(_REVIEW.search(fold(body[:400])))
 
 
 def judge_fields(title: str, body: str) -> FieldJudgement:
     scores = score_fields(title, body)
-    codes = tuple(code for code in FIELD_CODES if scores[code] >= THRESHOLD)
-    uncertain = tuple(code for code in FIELD_CODES if UNCERTAIN_FROM <= scores[code] < THRESHOLD)
+    threshold = REVIEW_THRESHOLD if is_review(title, body) else THRESHOLD
+    codes = tuple(code for code in FIELD_CODES if scores[code] >= threshold)
+    uncertain = tuple(code for code in FIELD_CODES if UNCERTAIN_FROM <= scores[code] < threshold)
     return FieldJudgement(codes=codes, scores=scores, uncertain=uncertain)
 
 

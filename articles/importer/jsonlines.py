@@ -19,6 +19,7 @@ from articles.importer import dates
 from articles.importer.cleaning import clean_line
 from articles.importer.errors import NotAnArticle, SkipInput
 from articles.importer.extraction import (
+    REASON_DATE_FROM_BODY,
     REASON_LOW_CONFIDENCE_FIELDS,
     REASON_NO_DATE,
     REASON_NO_FIELDS,
@@ -28,6 +29,7 @@ from articles.importer.extraction import (
     extract_single_article,
 )
 from articles.importer.provinces import ProvinceMatcher, default_matcher
+from articles.importer.sites import SiteTable
 
 FieldLookup = Callable[[str], "str | None"]
 
@@ -35,9 +37,13 @@ _BODY_KEYS = ("body", "text", "content")
 _URL_KEYS = ("source_url", "url")
 # Keys whose value, when given, must be a JSON string: anything else would
 # be stringified into the archive ("nan", "['list']").
-MAX_URL_CHARS = 500  # Article.source_url's max_length
+MAX_URL_CHARS = 2000  # Article.source_url's max_length
 _STRING_KEYS = ("title", *_BODY_KEYS, "province", "byline", "source", *_URL_KEYS)
-_DATE_REASONS = (REASON_NO_DATE, "date year contradicts headline; corrected")
+_DATE_REASONS = (
+    REASON_NO_DATE,
+    REASON_DATE_FROM_BODY,
+    "date year contradicts headline; corrected",
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ def article_from_json_line(
     *,
     field_lookup: FieldLookup,
     matcher: ProvinceMatcher | None = None,
+    sites: SiteTable | None = None,
 ) -> ExtractedArticle:
     """The article a JSON line describes; raises ``SkipInput`` with a reason if none."""
     record = parse_record(line.text)
@@ -112,8 +119,11 @@ def article_from_json_line(
         raise SkipInput("no title or text")
     # With a title the body is all body; without, the text's first line is its headline.
     text = f"{title}\n\n{body}" if title else body
+    url = next((_text_value(record, key) for key in _URL_KEYS if record.get(key)), "")
     try:
-        article = extract_single_article(text, matcher=matcher)
+        article = extract_single_article(
+            text, matcher=matcher, url=url if _is_web_address(url) else "", sites=sites
+        )
     except NotAnArticle as exc:
         raise SkipInput(exc.reason) from exc
     article.source_item = line.number
@@ -157,7 +167,7 @@ def _apply_date(article: ExtractedArticle, value: Any) -> None:
     if found is None:
         article.add_reason(f"given date {value!r} not understood; date extracted from the text")
         return
-    article.set_date(found)
+    article.set_date(found, "ghi sẵn trong tệp")
     article.review_reasons = [r for r in article.review_reasons if r not in _DATE_REASONS]
 
 
@@ -170,8 +180,11 @@ def _apply_province(article: ExtractedArticle, value: Any, matcher: ProvinceMatc
         return
     article.province = province
     article.review_reasons = [
-        r for r in article.review_reasons if r not in (REASON_NO_PROVINCE, REASON_PROVINCE_UNCLEAR)
+        r
+        for r in article.review_reasons
+        if r != REASON_NO_PROVINCE and not r.startswith(REASON_PROVINCE_UNCLEAR)
     ]
+    article.signals["province"] = "ghi sẵn trong tệp"
 
 
 def _apply_fields(article: ExtractedArticle, value: Any, field_lookup: FieldLookup) -> None:

@@ -28,6 +28,7 @@ from articles.importer.jsonlines import FieldLookup, JsonLine, article_from_json
 from articles.importer.provinces import ProvinceMatcher, ProvinceName
 from articles.importer.reading import read_text_file
 from articles.importer.report import ImportReport, ItemResult, Outcome, Skipped
+from articles.importer.sites import SiteTable, site_data
 from articles.models import Article, IctField, Province
 from articles.search import indexing
 from articles.text import collapse_spaces, fold, normalize
@@ -169,6 +170,10 @@ class _Importer:
         self.matcher = ProvinceMatcher(
             ProvinceName(p.name, tuple(p.variants or ())) for p in self.provinces.values()
         )
+        self.sites = SiteTable(
+            (ProvinceName(p.name, tuple(p.variants or ())) for p in self.provinces.values()),
+            site_data(),
+        )
         self.ict_fields = {f.code: f for f in IctField.objects.all()}
         self.field_lookup: FieldLookup = make_field_lookup(
             (f.code, f.name, f.short_name) for f in self.ict_fields.values()
@@ -233,7 +238,7 @@ class _Importer:
         stale: list[str],
     ) -> None:
         existing = self._existing(name)
-        extracted = extract_articles(text, matcher=self.matcher)
+        extracted = extract_articles(text, matcher=self.matcher, sites=self.sites)
         for article in extracted:
             current = existing.get(article.source_item)
             if current is not None and current.raw_fingerprint == fingerprint:
@@ -275,7 +280,9 @@ class _Importer:
         stale.extend(self._flag_stale(existing, numbers))
 
     def _article_from_line(self, line: JsonLine) -> ExtractedArticle:
-        return article_from_json_line(line, field_lookup=self.field_lookup, matcher=self.matcher)
+        return article_from_json_line(
+            line, field_lookup=self.field_lookup, matcher=self.matcher, sites=self.sites
+        )
 
     # -- the database side -------------------------------------------------
 
@@ -322,6 +329,7 @@ class _Importer:
             reasons.append(f"possible duplicate of #{duplicate.pk}")
         article.review_reasons = reasons
         article.needs_review = bool(reasons)
+        article.import_signals = dict(extracted.signals)
         article.save()
         wanted = [self.ict_fields[code] for code in extracted.fields if code in self.ict_fields]
         if outcome == Outcome.IMPORTED or set(article.fields.all()) != set(wanted):

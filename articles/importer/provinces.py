@@ -18,15 +18,28 @@ from pathlib import Path
 from articles.text import unaccent
 
 PROVINCES_JSON = Path(__file__).resolve().parent.parent / "data" / "provinces.json"
+DISTRICTS_JSON = Path(__file__).resolve().parent.parent / "data" / "districts.json"
 
 # Mentions right after these words name the article's own province.
 _DEPARTMENT_RE = re.compile(
-    r"(?:\bSo\s+(?:TT\s*&\s*TT|TT-TT|TTTT|Thong tin (?:va|&) Truyen thong|BCVT|BC-VT|"
-    r"Buu chinh,?\s*Vien thong|KH\s*&\s*CN)|\bUBND)"
+    r"(?:\bSo\s+(?:TT\s*(?:&|va)\s*TT|TT-TT|TTTT|Thong tin\s*(?:va|&|-|–)\s*Truyen thong|"
+    r"BCVT|BC-VT|Buu chinh,?\s*-?\s*Vien thong|KH\s*&\s*CN|Khoa hoc (?:va|&) Cong nghe)|"
+    r"\bUBND|\bUy ban nhan dan)"
     r"\s+(?:tinh|thanh pho|TP\.?)?\s*$",
     re.IGNORECASE,
 )
 _LOCAL_RE = re.compile(r"(?:\btinh|\bthanh pho|\bTP\.?)\s*$", re.IGNORECASE)
+# "tại Hà Nội", "ở thành phố Đà Nẵng": where a meeting was held, not whose news it is.
+_VENUE_RE = re.compile(
+    r"(?:\b(?:tai|o)\s+(?:tinh|thanh pho|TP\.?|thu do)?|"
+    # a street address: "tại trụ sở 18 Nguyễn Du – Hà Nội"
+    r"\b\d+[A-Z]?\s+(?:[A-Z]\w*\s+){1,3}[-–,]\s*)\s*$",
+    re.IGNORECASE,
+)
+# "Báo Nam Định", "Đài PT-TH Bình Định": the province's own press.
+_PRESS_RE = re.compile(
+    r"\b(?:Bao|Dai (?:Phat thanh(?: va|\s*-)? Truyen hinh|PT\s*-?\s*TH)|Truyen hinh)\s*$"
+)
 # "Chủ tịch Hồ Chí Minh", "tư tưởng Hồ Chí Minh" are the man, not the city.
 _PERSON_RE = re.compile(
     r"(?:chu tich|bac|tu tuong|dao duc|tam guong|phong cach|lang|lanh tu|tncs|"
@@ -41,6 +54,7 @@ _SEPARATORS = r"[ \t.\-–]+"
 DEPARTMENT_WEIGHT = 5
 LOCAL_WEIGHT = 3
 MENTION_WEIGHT = 1
+VENUE_WEIGHT = 0
 
 
 @dataclass(frozen=True)
@@ -64,8 +78,11 @@ class ProvinceMatcher:
         self.proper_nouns_only = proper_nouns_only
         # compact spelling (no accents, case, spaces, dots or dashes) -> (province, spelling)
         self._spellings: dict[str, tuple[str, str]] = {}
+        self.names: dict[str, list[str]] = {}
+        self._loose: ProvinceMatcher | None = None
         patterns: dict[str, str] = {}
         for province in provinces:
+            self.names[province.name] = list(province.variants)
             for spelling in (province.name, *province.variants):
                 plain = unaccent(spelling).lower()
                 self._spellings.setdefault(_compact(plain), (province.name, spelling))
@@ -74,6 +91,15 @@ class ProvinceMatcher:
         ordered = sorted(patterns, key=len, reverse=True)
         alternatives = "|".join(patterns[plain] for plain in ordered)
         self._regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def loose(self) -> ProvinceMatcher:
+        """The same names without the demand for capitals (an address's slug)."""
+        if not self.proper_nouns_only:
+            return self
+        if self._loose is None:
+            names = [ProvinceName(name, tuple(v)) for name, v in self.names.items()]
+            self._loose = ProvinceMatcher(names, proper_nouns_only=False)
+        return self._loose
 
     def mentions(self, text: str) -> list[Mention]:
         """Every province mention in ``text``, in order, with its weight."""
@@ -141,7 +167,9 @@ def _is_proper_noun(original: str) -> bool:
 def _weight(before: str) -> int:
     if _DEPARTMENT_RE.search(before):
         return DEPARTMENT_WEIGHT
-    if _LOCAL_RE.search(before):
+    if _VENUE_RE.search(before):
+        return VENUE_WEIGHT
+    if _LOCAL_RE.search(before) or _PRESS_RE.search(before):
         return LOCAL_WEIGHT
     return MENTION_WEIGHT
 
@@ -156,3 +184,45 @@ def reference_provinces() -> tuple[ProvinceName, ...]:
 @cache
 def default_matcher() -> ProvinceMatcher:
     return ProvinceMatcher(reference_provinces())
+
+
+class DistrictMatcher:
+    """Districts named as such ("huyện Sơn Hà", "quận Lê Chân", "TP. Tam Kỳ",
+    "xã Sơn Kỳ (Sơn Hà)"): each points to its province, as "tỉnh X" does.
+
+    Only names that belong to a single province are listed (Châu Thành,
+    found in six provinces, is not).
+    """
+
+    _TYPES = r"(?:huyen|quan|thi xa|thanh pho|tp\.?)"
+
+    def __init__(self, districts: dict[str, Iterable[str]]) -> None:
+        self._province: dict[str, str] = {}
+        for province, names in districts.items():
+            for name in names:
+                self._province[_compact(unaccent(name).lower())] = province
+        names = sorted({unaccent(n).lower() for ns in districts.values() for n in ns}, key=len)
+        alternatives = "|".join(_spelling_pattern(n) for n in reversed(names))
+        self._regex = re.compile(
+            rf"(?<!\w)(?:{self._TYPES}\s+(?P<a>{alternatives})|\((?P<b>{alternatives})\))(?!\w)",
+            re.IGNORECASE,
+        )
+
+    def mentions(self, text: str) -> list[Mention]:
+        text = unicodedata.normalize("NFC", text)
+        plain = "".join(_plain_char(ch) for ch in text)
+        found = []
+        for match in self._regex.finditer(plain):
+            group = "a" if match.group("a") else "b"
+            start, end = match.span(group)
+            if not _is_proper_noun(text[start:end]):
+                continue
+            province = self._province[_compact(match.group(group).lower())]
+            found.append(Mention(province, start, LOCAL_WEIGHT))
+        return found
+
+
+@cache
+def default_districts() -> DistrictMatcher:
+    rows = json.loads(DISTRICTS_JSON.read_text(encoding="utf-8"))["districts"]
+    return DistrictMatcher(rows)
