@@ -22,9 +22,9 @@ whichever way the reader typed.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 
+from articles.segmenter import tokenize
 from articles.text import fold, normalize
 
 # 43/2011/NĐ-CP, 225/QĐ-UBND, 19/2011/TT-BTTTT, 1355/QĐ–UBND, 15/QĐ - UBND.
@@ -61,22 +61,11 @@ class Analysis:
         self.words_folded += other.words_folded
 
 
-_pyvi_lock = threading.Lock()
-_tokenize = None
-
-
 def segment(text: str) -> list[str]:
     """pyvi word segmentation: a list of words, syllables joined by "_"."""
-    global _tokenize
-    if _tokenize is None:
-        with _pyvi_lock:
-            if _tokenize is None:
-                from pyvi import ViTokenizer
-
-                _tokenize = ViTokenizer.tokenize
     if not text.strip():
         return []
-    return _tokenize(text).split()
+    return tokenize(text).split()
 
 
 def _protected_spans(text: str) -> list[tuple[int, int, str]]:

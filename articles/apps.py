@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class ArticlesConfig(AppConfig):
@@ -8,4 +9,13 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         # Connect the signal handlers: index queue, suggestion refresh.
-        from articles import signals, suggest  # noqa: F401
+        from articles import segmenter, signals, suggest  # noqa: F401
+
+        # The parts that read libraries' internals refuse to start on a
+        # version they were not written for, rather than go wrong quietly.
+        segmenter.check()
+        engine = settings.HAYSTACK_CONNECTIONS["default"]["ENGINE"]
+        if ".whoosh." in engine:
+            from articles.search.engines.whoosh import compat
+
+            compat.check()

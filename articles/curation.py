@@ -275,19 +275,13 @@ def search_filter(term: str, *, limit: int = 5000) -> Q:
 
 def indexed_matches(term: str, *, limit: int = 5000) -> list[int]:
     """Ids of published articles the portal's search finds for ``term``."""
-    from articles.search.backend import get_backend
-    from articles.search.query import abbreviation_table, compile_query, parse
+    from articles.search.engines import get_engine
+    from articles.search.planner import plan_query
+    from articles.search.query import abbreviation_table, parse
 
     parsed = parse(term, abbreviation_table())
     if parsed.is_empty:
         return []
-    compiled = compile_query(parsed)
-    raw = get_backend().run_query(
-        compiled.match,
-        exclude=compiled.exclude,
-        facet_fields=(),
-        # Order does not matter here; "newest" avoids scoring thousands of hits.
-        sort="newest",
-        limit=limit,
-    )
-    return [pk for pk, _ in raw.hits]
+    # Order does not matter here; "newest" avoids scoring thousands of hits.
+    plan = plan_query(parsed, facets=(), sort="newest", limit=limit)
+    return [pk for pk, _ in get_engine().search(plan).hits]

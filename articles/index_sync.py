@@ -1,6 +1,6 @@
 """Comparing the search index with the database, and repairing differences.
 
-The index queue (``articles.search.indexing``) keeps the two in step in
+The index queue (``articles.search.index.queue``) keeps the two in step in
 normal operation; this is the check and the repair for everything else: an
 index copied from elsewhere, a crash, a manual edit of the database.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from haystack.constants import DJANGO_ID
-
 from articles.models import Article
-from articles.search.indexing import drain, get_article_index, get_backend, pending_count
+from articles.search.engines import get_engine
+from articles.search.index.document import documents
+from articles.search.index.queue import drain, pending_count
 
 BATCH = 500
 
@@ -41,9 +41,7 @@ class SyncReport:
 
 def indexed_ids() -> set[int]:
     """Article ids of the live documents in the index."""
-    # One reader throughout: docnums from one generation mean nothing in another.
-    reader = get_backend().searcher().reader()
-    return {int(stored[DJANGO_ID]) for _, stored in reader.iter_docs()}
+    return get_engine().indexed_ids()
 
 
 def published_ids() -> set[int]:
@@ -73,27 +71,19 @@ def repair(*, full: bool = False, timeout: float | None = None) -> SyncReport:
     Applies the queue first, then compares and writes while holding the
     index's write lock, so no other writer commits in between; a change
     committed to the database meanwhile is queued and applied by its own
-    process after we let go. Raises ``whoosh.index.LockError`` when the lock
-    stays held longer than ``timeout``.
+    process after we let go. Raises ``IndexLocked`` when the lock stays held
+    longer than ``timeout``.
     """
     report = SyncReport(drained=drain(timeout=timeout))
-    backend, index = get_backend(), get_article_index()
-    writer = backend.open_writer(timeout=timeout)
-    try:
+    with get_engine().writer(timeout=timeout) as writer:
         database, indexed = published_ids(), indexed_ids()
         missing = database - indexed
         extra = indexed - database
         to_write = database if full else missing
         published = Article.objects.published().with_relations()
         for batch in _chunks(sorted(to_write)):
-            report.reindexed += backend.write_documents(
-                writer, index, published.filter(pk__in=batch)
-            )
-        backend.delete_documents(writer, sorted(extra))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+            report.reindexed += writer.add(documents(published.filter(pk__in=batch)))
+        writer.delete(sorted(extra))
     report.added = len(missing)
     report.removed = len(extra)
     return report

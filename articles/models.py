@@ -8,10 +8,15 @@ from collections.abc import Iterable
 from functools import cached_property, lru_cache
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.text import slugify
 
 from articles.text import unaccent, xml_safe
+
+# Sent inside the transaction of ``ArticleQuerySet.update()`` with the ids of
+# the rows it changed.
+rows_updated = Signal()
 
 
 class Region(models.TextChoices):
@@ -156,20 +161,16 @@ class ArticleQuerySet(models.QuerySet):
     def needing_review(self) -> ArticleQuerySet:
         return self.filter(needs_review=True)
 
-    def real(self) -> ArticleQuerySet:
-        return self.filter(is_synthetic=False)
-
     def update(self, **kwargs) -> int:
-        # A bulk update emits no signals; queue the rows for the index here so
-        # that every write path reaches it.
-        from articles.search.indexing import queue_for_index
-
-        # One transaction: the rows updated are exactly the rows queued.
+        # Django's bulk update sends no signal; ``rows_updated`` tells the
+        # search index queue which rows changed, so that every write path
+        # reaches the index. One transaction: the rows updated are exactly
+        # the rows its receivers see.
         with transaction.atomic(using=self.db):
             ids = list(self.values_list("pk", flat=True))
             count = super().update(**kwargs)
             if ids:
-                queue_for_index(ids)
+                rows_updated.send(sender=self.model, ids=ids)
         return count
 
     update.queryset_only = True
@@ -247,10 +248,6 @@ class Article(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    is_synthetic = models.BooleanField(
-        "bài tổng hợp giả lập", default=False, editable=False, db_index=True
-    )
-
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
     updated_at = models.DateTimeField("sửa lúc", auto_now=True)
 

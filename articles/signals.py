@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from articles.models import Article, IctField, Province
-from articles.search.indexing import queue_for_index
+from articles.search.index.queue import queue_for_index
 
 
 def _queue_related(sender, instance, created=False, **kwargs) -> None:

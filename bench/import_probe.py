@@ -32,7 +32,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from articles.importer.pipeline import import_paths
     from articles.models import Article
-    from articles.search.indexing import indexing_deferred
+    from articles.search.index.queue import indexing_deferred
 
     folder = Path(sys.argv[1])
     started = time.perf_counter()

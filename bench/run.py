@@ -84,16 +84,17 @@ def setup_django(data: Path) -> None:
 # -- phases ----------------------------------------------------------------------
 
 
-def phase_corpus(size: int, seed: int, state: dict) -> dict:
-    from articles import synthetic
+def phase_corpus(size: int, seed: int, state: dict, data: Path) -> dict:
+    import synthetic
+
     from articles.models import Article
 
-    have = Article.objects.filter(is_synthetic=True).count()
+    have = Article.objects.filter(source_file__startswith=synthetic.SOURCE_PREFIX).count()
     if have >= size:
         log(f"corpus: {have} synthetic articles already there")
         return state.get("generate", {"articles": have, "reused": True})
     log(f"corpus: generating {size - have} articles")
-    report = synthetic.insert(size - have, seed=seed)
+    report = synthetic.insert(size - have, data_dir=data, seed=seed)
     result = {
         "articles": len(report.ids),
         "seconds": round(report.seconds, 1),
@@ -112,7 +113,7 @@ def phase_import(sample: int, seed: int, generated: dict) -> dict:
             "source": "generator (no import pipeline yet): database part only",
             "rate": generated.get("db_rate"),
         }
-    from articles import synthetic
+    import synthetic
 
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         files = Path(tmp) / "files"
@@ -141,8 +142,9 @@ def phase_import(sample: int, seed: int, generated: dict) -> dict:
 
 def phase_build(workers: int, reuse: bool, state: dict, data: Path) -> dict:
     from articles.models import Article
-    from articles.search.backend import get_backend
-    from articles.search.bulk import build, index_size
+    from articles.search.engines import get_engine
+    from articles.search.engines.whoosh.bulk import index_size
+    from articles.search.index.document import indexable
 
     published = Article.objects.published().count()
     recorded = data / "build.json"  # written by manage.py build_index --report
@@ -150,7 +152,7 @@ def phase_build(workers: int, reuse: bool, state: dict, data: Path) -> dict:
         state["build"] = json.loads(recorded.read_text())
     if reuse and state.get("build"):
         try:
-            indexed = get_backend().doc_count()
+            indexed = get_engine().doc_count()
         except Exception:
             indexed = -1
         if indexed == published:
@@ -160,7 +162,8 @@ def phase_build(workers: int, reuse: bool, state: dict, data: Path) -> dict:
             result["index_bytes"] = index_size(data / "whoosh_index")
             return result
     log(f"build: indexing {published} articles with {workers} workers")
-    report = build(workers=workers, log=log)
+    ids = list(indexable().order_by("pk").values_list("pk", flat=True))
+    report = get_engine().rebuild(ids, workers=workers, log=log)
     result = report.as_dict()
     state["build"] = result
     return result
@@ -533,7 +536,7 @@ def main() -> None:
     except OSError:
         pass
 
-    results["generate"] = phase_corpus(args.size, args.seed, state)
+    results["generate"] = phase_corpus(args.size, args.seed, state, data)
     state_file.write_text(json.dumps(state, indent=2))
     if "import" not in skip:
         results["import"] = phase_import(args.import_sample, args.seed, results["generate"])

@@ -16,9 +16,9 @@ def on_starting(server) -> None:
     # pyvi writes its model to a temporary file when imported; if forked
     # workers inherit it untouched, the first worker to exit deletes the file
     # under the others. Tokenizing once in the parent avoids that.
-    from pyvi import ViTokenizer
+    from articles.segmenter import tokenize
 
-    ViTokenizer.tokenize("khởi động")
+    tokenize("khởi động")
 
 
 def post_fork(server, worker) -> None:
@@ -29,6 +29,6 @@ def post_fork(server, worker) -> None:
         conn.close()
 
     # Retries index changes whose after-commit drain found the lock held.
-    from articles.search.indexing import start_keeper
+    from articles.search.index.queue import start_keeper
 
     start_keeper()

@@ -151,16 +151,16 @@ STORAGES = {
     },
 }
 
-# Search: our own Whoosh backend (see articles/search/backend.py).
+# Search: the engine haystack's connection names (articles/search/engines/).
 WHOOSH_INDEX_PATH = Path(os.environ.get("WHOOSH_INDEX_PATH", DATA_DIR / "whoosh_index"))
 HAYSTACK_CONNECTIONS = {
     "default": {
-        "ENGINE": "articles.search.backend.VietnameseWhooshEngine",
+        "ENGINE": "articles.search.engines.whoosh.haystack.WhooshHaystackEngine",
         "PATH": str(WHOOSH_INDEX_PATH),
     },
 }
-# Index writes go through the queue drained after commit (articles/search/indexing.py).
-HAYSTACK_SIGNAL_PROCESSOR = "articles.search.indexing.QueuedSignalProcessor"
+# Index writes go through the queue drained after commit (articles/search/index/queue.py).
+HAYSTACK_SIGNAL_PROCESSOR = "articles.search.index.queue.QueuedSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 HAYSTACK_CUSTOM_HIGHLIGHTER = "articles.search.highlight.EscapingHighlighter"
 

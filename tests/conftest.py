@@ -130,13 +130,14 @@ def make_article(db):
 @pytest.fixture
 def rebuild_index():
     """Index every published article from scratch, as rebuild_index does."""
-    from articles.search.indexing import get_article_index, get_backend
+    from articles.search.engines import get_engine
+    from articles.search.index.document import documents, indexable
 
     def rebuild() -> None:
-        backend = get_backend()
-        backend.clear()
-        index = get_article_index()
-        backend.update(index, index.index_queryset())
+        engine = get_engine()
+        engine.clear()
+        with engine.writer() as writer:
+            writer.add(documents(indexable()))
 
     return rebuild
 

@@ -15,7 +15,7 @@ from articles.importer.fields import judge_fields
 from articles.importer.pipeline import import_paths
 from articles.importer.provinces import default_matcher
 from articles.models import Article, DatePrecision, IndexQueueEntry
-from articles.search import indexing
+from articles.search.index import queue as indexing
 
 EXPECTED = json.loads((SEEDS / "expected.json").read_text(encoding="utf-8"))["articles"]
 FIELD_CODES = {"bưu chính": "buu-chinh", "viễn thông": "vien-thong", "CNTT": "cntt"}

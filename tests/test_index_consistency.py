@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from articles import curation, index_sync
 from articles.models import Article, IctField, IndexQueueEntry, Province
-from articles.search.indexing import drain, get_backend, indexing_deferred, pending_count
+from articles.search.engines import get_engine
+from articles.search.index.queue import drain, indexing_deferred, pending_count
 from articles.search.service import SearchParams, search
 
 REPO = Path(__file__).resolve().parents[1]
@@ -171,8 +172,7 @@ def test_change_waits_for_a_held_lock_and_is_applied_after(make_article, index_n
     settings.PORTAL_INDEX_LOCK_TIMEOUT = 0.2
     with index_now:
         article = make_article("Ứng dụng chữ ký số trong văn bản điện tử")
-    backend = get_backend()
-    writer = backend.open_writer()  # another process writing, as far as drain can tell
+    writer = get_engine().writer()  # another process writing, as far as drain can tell
     try:
         with index_now:
             curation.hide([article])
@@ -194,10 +194,8 @@ def test_sync_index_repairs_a_broken_index(make_article, index_now):
         lost = make_article("Số hóa tài liệu lưu trữ của tỉnh")
         stray = make_article("Bài đã xóa mà chỉ mục còn giữ")
     # Break the index behind the queue's back: one document missing, one left over.
-    backend = get_backend()
-    writer = backend.open_writer()
-    backend.delete_documents(writer, [lost.pk])
-    writer.commit()
+    with get_engine().writer() as writer:
+        writer.delete([lost.pk])
     stray_pk = stray.pk
     with indexing_deferred():
         stray.delete()
@@ -242,7 +240,7 @@ def test_sync_index_applies_queued_changes_first(make_article, index_now, settin
     settings.PORTAL_INDEX_LOCK_TIMEOUT = 0.2
     with index_now:
         article = make_article("Chuyển mạch gói thế hệ mới")
-    writer = get_backend().open_writer()
+    writer = get_engine().writer()
     try:
         with index_now:
             curation.hide([article])
@@ -264,19 +262,19 @@ def test_a_reader_keeps_its_snapshot_while_another_writer_merges(make_article, i
     for title in ("Cấp phép bưu chính", "Đo kiểm chất lượng 4G", "Chữ ký số cho xã"):
         with index_now:
             articles.append(make_article(title))
-    backend = get_backend()
-    cache = backend.facet_cache()
-    assert len(cache.parts) > 1, "the test needs several segments to merge"
+    engine = get_engine()
+    snapshot = engine.snapshot()
+    assert len(snapshot.parts) > 1, "the test needs several segments to merge"
 
-    other = open_dir(backend.path)
+    other = open_dir(engine.path)
     writer = other.writer()
     writer.commit(optimize=True)
-    assert not cache.searcher.up_to_date()
+    assert not snapshot.searcher.up_to_date()
 
-    docnums = [int(d) for d in cache.live.nonzero()[0]]
-    read = {backend._django_id(cache.searcher, cache, d) for d in docnums}
+    docnums = [int(d) for d in snapshot.live.nonzero()[0]]
+    read = {snapshot.article_id(d) for d in docnums}
     assert read == {a.pk for a in articles}
-    assert (cache.field_lengths("text")[docnums] > 1).all()
+    assert (snapshot.field_lengths("text")[docnums] > 1).all()
     assert found("chu ky so") == {articles[2].pk}
 
 
@@ -285,33 +283,34 @@ def test_decoded_postings_outlive_a_restart_and_their_segments(
 ):
     from whoosh.index import open_dir
 
-    from articles.search import backend as engine
+    from articles.search.engines.whoosh import snapshot as snapshots
+    from articles.search.engines.whoosh.store import LRU, DecodedStore
 
-    monkeypatch.setattr(engine._DecodedStore, "SLOW_SECONDS", 0.0)  # keep everything
+    monkeypatch.setattr(DecodedStore, "SLOW_SECONDS", 0.0)  # keep everything
     articles = []
     for title in ("Cấp phép bưu chính", "Bưu chính công ích ở xã", "Mạng 5G"):
         with index_now:
             articles.append(make_article(title))
     assert found("bưu chính") == {articles[0].pk, articles[1].pk}
-    backend = get_backend()
-    store = Path(backend.path) / "decoded"
+    engine = get_engine()
+    store = Path(engine.path) / "decoded"
     kept = set(os.listdir(store))
     assert kept
 
     # A restarted worker answers from the store without decoding anything.
-    backend._close_searcher()
-    backend._segments.clear()
-    backend._postings = engine._LRU(1 << 20)
+    engine.close()
+    engine._segments.clear()
+    engine._postings = LRU(1 << 20)
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded again")
 
-    monkeypatch.setattr(engine, "_read_postings", no_decoding)
+    monkeypatch.setattr(snapshots, "read_postings", no_decoding)
     assert found("bưu chính") == {articles[0].pk, articles[1].pk}
     monkeypatch.undo()
 
     # Merged away, the old segments' files go.
-    writer = open_dir(backend.path).writer()
+    writer = open_dir(engine.path).writer()
     writer.commit(optimize=True)
     assert found("mạng 5g") == {articles[2].pk}
     assert not kept & set(os.listdir(store))
@@ -391,16 +390,18 @@ import json
 from collections import defaultdict
 from articles import index_sync
 from articles.models import Article
-from articles.search.indexing import get_backend, pending_count
+from articles.search.engines import get_engine
+from articles.search.index.queue import pending_count
 from articles.search.service import SearchParams, search
 
-backend = get_backend()
-cache = backend.facet_cache()
+snapshot = get_engine().snapshot()
 def facet(name):
     docs = defaultdict(set)
-    for value, members in cache.values[name].items():
-        for docnum in members:
-            docs[backend.django_id(docnum)].add(value)
+    values, data = snapshot.facets[name]
+    for i, value in enumerate(values):
+        mask = data[i] if isinstance(data, list) else (data == i)
+        for docnum in mask.nonzero()[0]:
+            docs[snapshot.article_id(int(docnum))].add(value)
     return docs
 provinces, fields = facet("province"), facet("fields")
 diff = index_sync.compare()
@@ -434,9 +435,9 @@ django.setup()
 
 def wait_for_the_others(name):
     from articles.analysis import analyze
-    from articles.search.backend import get_backend
+    from articles.search.engines import get_engine
     analyze("khởi động bộ tách từ")
-    get_backend().searcher()
+    get_engine().snapshot()
     directory = os.environ["BARRIER_DIR"]
     open(os.path.join(directory, "ready-" + name), "w").close()
     deadline = time.monotonic() + 60

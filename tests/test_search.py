@@ -9,15 +9,16 @@ import unicodedata
 
 import pytest
 from django.template import Context, Template
+from haystack import connections
 from haystack.query import SearchQuerySet
 from whoosh.fields import ID, KEYWORD
-from whoosh.index import LockError
 
 from articles.analysis import analyze
 from articles.models import Article
 from articles.search import relevance
-from articles.search.backend import get_backend
-from articles.search.indexing import drain, pending_count
+from articles.search.engines import get_engine
+from articles.search.engines.base import IndexLocked
+from articles.search.index.queue import drain, pending_count
 from articles.search.service import SearchParams, search
 from articles.text import fold, normalize
 
@@ -197,7 +198,7 @@ def test_facets_hold_whole_values_and_filters_match_exactly(corpus):
     assert titles(provinces=["ha-noi"]) == ["Ông Dương nhận bằng khen"]
     counts = SearchQuerySet().facet("province").facet_counts()["fields"]["province"]
     assert ("ha-noi", 1) in counts and all("-" in value for value, _ in counts)
-    schema = get_backend().schema
+    schema = get_engine().schema
     assert isinstance(schema["province_exact"], ID)
     assert isinstance(schema["province"], ID)
     assert isinstance(schema["fields"], KEYWORD)
@@ -215,32 +216,33 @@ def test_facet_counts_stay_honest_when_a_value_is_selected(corpus):
 
 
 def test_one_long_lived_searcher_refreshed_only_on_change(corpus, make_article, index_now):
-    backend = get_backend()
-    first = backend.searcher()
+    engine = get_engine()
+    first = engine.snapshot()
     search(SearchParams(q="bưu điện"))
-    assert backend.searcher() is first
+    assert engine.snapshot() is first
     with index_now:
         make_article("Bài mới về bưu chính công ích", province="nghe-an")
     assert "Bài mới về bưu chính công ích" in titles("bưu chính công ích")
-    assert backend.searcher() is not first
+    assert engine.snapshot() is not first
 
 
 def test_a_search_opens_no_extra_searcher_and_runs_no_narrow(corpus, monkeypatch):
-    from articles.search.backend import FacetCache
+    from articles.search.engines.whoosh import ranking
 
-    backend = get_backend()
-    backend.searcher()
+    engine = get_engine()
+    engine.snapshot()
     opened = []
-    original = backend.index.searcher
-    monkeypatch.setattr(backend.index, "searcher", lambda **kw: opened.append(kw) or original(**kw))
+    index = engine.index()
+    original = index.searcher
+    monkeypatch.setattr(index, "searcher", lambda **kw: opened.append(kw) or original(**kw))
     evaluated = []
-    original_evaluate = FacetCache.evaluate
+    original_evaluate = ranking.evaluate
 
-    def spy(self, q, scores):
+    def spy(snapshot, q, scores):
         evaluated.append(q)
-        return original_evaluate(self, q, scores)
+        return original_evaluate(snapshot, q, scores)
 
-    monkeypatch.setattr(FacetCache, "evaluate", spy)
+    monkeypatch.setattr(ranking, "evaluate", spy)
     search(SearchParams(q="bưu điện", provinces=["nghe-an"]))
     assert opened == []
     assert evaluated  # the query itself
@@ -287,14 +289,16 @@ def test_index_follows_save_bulk_update_and_delete(corpus, make_article, index_n
     assert titles("Sơn La dịch vụ") == []
 
 
-def test_changes_wait_in_the_queue_while_the_index_is_locked(corpus, make_article, index_now):
+def test_changes_wait_in_the_queue_while_the_index_is_locked(
+    corpus, make_article, index_now, settings
+):
     with index_now:
         article = make_article("Bài sẽ bị xóa khi chỉ mục đang khóa", province="son-la")
-    backend = get_backend()
-    writer = backend.open_writer()
+    writer = get_engine().writer()
     try:
-        with pytest.raises(LockError):
-            backend.remove(article)  # never dropped silently
+        settings.PORTAL_INDEX_LOCK_TIMEOUT = 0.2
+        with pytest.raises(IndexLocked):
+            connections["default"].get_backend().remove(article)  # never dropped silently
         with index_now:
             article.delete()
         assert pending_count() == 1

@@ -1,4 +1,5 @@
-"""The synthetic corpus for benchmarks, and the parallel full index build."""
+"""The benchmark's synthetic corpus (bench/synthetic.py), the fast word
+segmenter, and the parallel full index build."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import unicodedata
 from collections import Counter
 
 import pytest
-from django.core.management import CommandError, call_command
 
-from articles import synthetic
 from articles.models import Article, DatePrecision
-from articles.search.bulk import build, fast_tokenize
-from articles.search.indexing import get_article_index, get_backend
+from articles.search.engines import get_engine
+from articles.search.index.document import documents, indexable
 from articles.search.service import SearchParams, search
+from articles.segmenter import tokenize
 from articles.text import normalize
+from bench import synthetic
 
 
 def test_generation_is_repeatable_and_shaped_like_the_archive():
@@ -57,34 +58,25 @@ def test_fields_follow_the_text():
 
 
 @pytest.mark.django_db
-def test_command_inserts_the_requested_count_marked_synthetic():
-    call_command("generate_corpus", count=120, seed=2, workers=1, no_index=True)
-    stored = Article.objects.filter(is_synthetic=True)
+def test_insert_fills_a_marked_scratch_folder(tmp_path):
+    synthetic.insert(120, data_dir=tmp_path, seed=2, workers=1)
+    stored = Article.objects.all()
     assert stored.count() == 120
     assert not stored.exclude(source_file__startswith="synthetic/").exists()
     assert stored.filter(date_precision=DatePrecision.MONTH).exists()
     assert stored.filter(fields__isnull=False).exists()
+    assert (tmp_path / synthetic.MARKER).exists()
     # A second run adds more, numbered after the first.
-    call_command("generate_corpus", count=10, seed=2, workers=1, no_index=True)
+    synthetic.insert(10, data_dir=tmp_path, seed=2, workers=1)
     assert stored.count() == 130
 
 
 @pytest.mark.django_db
-def test_refuses_to_mix_with_real_articles(make_article):
+def test_refuses_to_mix_with_a_real_archive(make_article, tmp_path):
     make_article("Bài viết thật của Sở TT&TT Bắc Giang", province="bac-giang")
-    with pytest.raises(CommandError):
-        call_command("generate_corpus", count=5, workers=1, no_index=True)
-    assert not Article.objects.filter(is_synthetic=True).exists()
-    call_command("generate_corpus", count=5, workers=1, no_index=True, allow_mixed=True)
-    assert Article.objects.filter(is_synthetic=True).count() == 5
-
-
-@pytest.mark.django_db
-def test_delete_removes_only_synthetic_articles(make_article):
-    real = make_article("Bài viết thật", province="ha-noi")
-    call_command("generate_corpus", count=8, workers=1, no_index=True, allow_mixed=True)
-    call_command("generate_corpus", delete=True, no_index=True)
-    assert list(Article.objects.all()) == [real]
+    with pytest.raises(synthetic.MixingRefused):
+        synthetic.insert(5, data_dir=tmp_path, workers=1)
+    assert Article.objects.count() == 1
 
 
 def test_fast_segmenter_matches_pyvi():
@@ -93,7 +85,7 @@ def test_fast_segmenter_matches_pyvi():
     texts = [a.body for a in synthetic.generate(40, seed=11)]
     texts += ["", "Hà Nội", "TT&TT 43/2011/NĐ-CP ngày 1/4", "http://a.vn/x?y=1 a@b.vn 1.000,5"]
     for text in texts:
-        assert fast_tokenize(text) == ViTokenizer.tokenize(text)
+        assert tokenize(text) == ViTokenizer.tokenize(text)
 
 
 def _results(queries) -> list:
@@ -111,8 +103,8 @@ def _results(queries) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_bulk_build_answers_like_the_incremental_index():
-    synthetic.insert(50, seed=9, workers=1)
+def test_bulk_build_answers_like_the_incremental_index(tmp_path):
+    synthetic.insert(50, data_dir=tmp_path, seed=9, workers=1)
     queries = [
         SearchParams(q="hội nghị"),
         SearchParams(q="chuyen doi so"),
@@ -122,13 +114,14 @@ def test_bulk_build_answers_like_the_incremental_index():
         SearchParams(q="", year_from=2010, year_to=2018),
         SearchParams(q="Sở TT&TT", provinces=["ha-noi", "ho-chi-minh"]),
     ]
-    backend, index = get_backend(), get_article_index()
-    backend.clear()
-    backend.update(index, index.index_queryset())
+    engine = get_engine()
+    engine.clear()
+    with engine.writer() as writer:
+        writer.add(documents(indexable()))
     incremental = _results(queries)
     assert incremental[0][0] > 0
 
-    report = build(workers=2, job_size=10, segment_docs=20)
+    ids = list(indexable().values_list("pk", flat=True))
+    report = engine.rebuild(ids, workers=2)
     assert report.documents == 50
-    assert report.segments >= 2
     assert _results(queries) == incremental

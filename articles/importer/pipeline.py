@@ -30,7 +30,7 @@ from articles.importer.reading import read_text_file
 from articles.importer.report import ImportReport, ItemResult, Outcome, Skipped
 from articles.importer.sites import SiteTable, site_data
 from articles.models import Article, IctField, Province
-from articles.search import indexing
+from articles.search.index import queue as indexing
 from articles.text import collapse_spaces, fold, normalize
 
 logger = logging.getLogger(__name__)

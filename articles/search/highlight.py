@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 from django.utils.html import escape
@@ -238,14 +238,6 @@ def snippet(text: str, terms: Sequence[str], size: int = 260) -> SafeString:
 
 def highlight_title(title: str, terms: Sequence[str]) -> SafeString:
     return mark_safe(mark(title, find_matches(title, terms)))
-
-
-def highlight_articles(pks: Iterable[int], query_string: str) -> dict[int, SafeString]:
-    from articles.models import Article
-
-    terms = query_terms(query_string)
-    bodies = Article.objects.filter(pk__in=list(pks)).values_list("pk", "body")
-    return {pk: snippet(body, terms) for pk, body in bodies}
 
 
 class EscapingHighlighter(Highlighter):

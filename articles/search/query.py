@@ -1,14 +1,13 @@
-"""Reader query syntax → Whoosh queries.
+"""Reader query syntax, parsed: the words, phrases, exclusions and OR groups.
 
 Syntax people know: words (all must match, best first), "exact phrases",
 -exclusion, OR between two alternatives. Any input is accepted: unbalanced
 quotes, lone operators, markup and control characters are read as plain
 text or ignored, never an error.
 
-Matching is on the folded (diacritic-free) fields, so "chuyen doi so" and
-"chuyển đổi số" match the same documents; ranking adds exact-diacritic,
-title, whole-word (adjacent syllables indexed as one pyvi word) and
-whole-phrase evidence on top.
+``articles.search.planner`` turns the parsed query into a plan for the
+search engine. Abbreviations are expanded both ways from the
+``Abbreviation`` table.
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-
-from whoosh import query as wq
 
 from articles.analysis import analyze, canonical_abbreviation
 from articles.caching import ProcessCache
@@ -162,65 +159,6 @@ def _expand_abbreviations(parsed: ParsedQuery, table: dict[str, list[str]]) -> N
                     break
             if changed:
                 break
-
-
-def _match_clause(clause: Clause) -> wq.Query:
-    folded = clause.folded
-    if len(folded) == 1:
-        return wq.Term("text_folded", folded[0])
-    return wq.Phrase("text_folded", folded)
-
-
-def _boost_clause(clause: Clause) -> list[wq.Query]:
-    boosts: list[wq.Query] = []
-    syllables, folded = clause.syllables, clause.folded
-    for s, f in zip(syllables, folded, strict=True):
-        boosts.append(wq.Term("title_folded", f, boost=3.0))
-        if has_diacritics(s):
-            boosts.append(wq.Term("text", s, boost=1.0))
-            boosts.append(wq.Term("title_syllables", s, boost=1.5))
-    for n in (2, 3, 4):
-        for i in range(len(folded) - n + 1):
-            boosts.append(wq.Term("words_folded", "_".join(folded[i : i + n]), boost=1.5))
-            window = syllables[i : i + n]
-            if any(has_diacritics(s) for s in window):
-                boosts.append(wq.Term("words", "_".join(window), boost=1.5))
-    if len(folded) > 1:
-        boosts.append(wq.Phrase("title_folded", folded, boost=3.0))
-    return boosts
-
-
-@dataclass
-class CompiledQuery:
-    match: wq.Query | None  # None: every document
-    score: wq.Query | None
-    exclude: wq.Query | None
-
-
-def compile_query(parsed: ParsedQuery) -> CompiledQuery:
-    exclude = None
-    if parsed.excluded:
-        exclude = wq.Or([_match_clause(c) for c in parsed.excluded])
-    if parsed.match_all:
-        return CompiledQuery(None, None, exclude)
-
-    required = []
-    boosts: list[wq.Query] = []
-    for group in parsed.required:
-        alternatives = [_match_clause(c) for c in group.alternatives]
-        required.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
-        for clause in group.alternatives:
-            boosts.extend(_boost_clause(clause))
-    match = required[0] if len(required) == 1 else wq.And(required)
-
-    # The words typed one after another, read as a phrase and as words.
-    plain = [g.alternatives[0] for g in parsed.required if len(g.alternatives) == 1]
-    sequence = [s for c in plain for s in c.syllables]
-    if 1 < len(sequence) <= 8 and len(plain) > 1:
-        boosts.extend(_boost_clause(Clause(sequence)))
-        boosts.append(wq.Phrase("text_folded", [fold(s) for s in sequence], boost=2.0))
-    score = wq.AndMaybe(match, wq.Or(boosts)) if boosts else match
-    return CompiledQuery(match, score, exclude)
 
 
 # -- the abbreviation table, read from the database --------------------------

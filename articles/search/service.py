@@ -17,15 +17,10 @@ from django.utils.safestring import SafeString
 
 from articles.caching import ProcessCache
 from articles.models import Article, IctField, Province, attach_ict_fields
-from articles.search.backend import get_backend
+from articles.search.engines import get_engine
 from articles.search.highlight import highlight_title, snippet
-from articles.search.query import (
-    MAX_QUERY_CHARS,
-    ParsedQuery,
-    abbreviation_table,
-    compile_query,
-    parse,
-)
+from articles.search.planner import plan_query
+from articles.search.query import MAX_QUERY_CHARS, ParsedQuery, abbreviation_table, parse
 from articles.text import fold, xml_safe
 
 SORTS = {
@@ -242,25 +237,22 @@ class SearchOutcome:
 
 def search(params: SearchParams, *, with_snippets: bool = True) -> SearchOutcome:
     parsed = parse(params.q, abbreviation_table())
-    compiled = compile_query(parsed)
-    backend = get_backend()
     if not parsed.required and parsed.text and not parsed.excluded:
         # Only punctuation or operators: nothing to search for.
         return _outcome(params, parsed, 0, [], {})
-    raw = backend.run_query(
-        compiled.match,
-        score=compiled.score,
-        exclude=compiled.exclude,
+    plan = plan_query(
+        parsed,
         filters={
-            "province": params.provinces,
-            "year": [str(y) for y in params.years],
-            "fields": params.fields,
+            "province": tuple(params.provinces),
+            "year": tuple(str(y) for y in params.years),
+            "fields": tuple(params.fields),
         },
         year_range=(params.year_from, params.year_to),
         sort=params.effective_sort,
         offset=(params.page - 1) * params.page_size,
         limit=params.page_size,
     )
+    raw = get_engine().search(plan)
     ids = [pk for pk, _ in raw.hits]
     articles = Article.objects.for_results().in_bulk(ids)
     attach_ict_fields(articles.values(), field_list())
@@ -336,8 +328,7 @@ def _province_in_query(params: SearchParams, parsed: ParsedQuery) -> Province | 
 
 def diacritic_suggestion(parsed: ParsedQuery) -> str:
     """The query with diacritics, word by word, as the archive spells it."""
-    backend = get_backend()
-    spelled = backend.spellings()
+    spelled = get_engine().spellings()
     words = parsed.text.split()
     out = []
     changed = False

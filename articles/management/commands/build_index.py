@@ -13,8 +13,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from articles.search.bulk import build, split_compound_segments
-from articles.search.indexing import drain
+from articles.search.engines import get_engine
+from articles.search.index.document import indexable
+from articles.search.index.queue import drain
 
 
 class Command(BaseCommand):
@@ -28,18 +29,10 @@ class Command(BaseCommand):
             help="Số tiến trình phân tích (mặc định: số lõi CPU).",
         )
         parser.add_argument("--report", help="Ghi kết quả đo (JSON) vào tệp này.")
-        parser.add_argument(
-            "--split-compound",
-            action="store_true",
-            help="Chỉ tách các phân đoạn gộp (compound) thành tệp riêng, không lập lại chỉ mục.",
-        )
 
     def handle(self, *args, **options) -> None:
-        if options["split_compound"]:
-            split = split_compound_segments()
-            self.stdout.write(f"Đã tách {split} phân đoạn gộp thành tệp riêng.")
-            return
-        report = build(workers=options["workers"], log=self.stdout.write)
+        ids = list(indexable().order_by("pk").values_list("pk", flat=True))
+        report = get_engine().rebuild(ids, workers=options["workers"], log=self.stdout.write)
         self.stdout.write(report.summary())
         if options["report"]:
             Path(options["report"]).write_text(json.dumps(report.as_dict(), indent=2))

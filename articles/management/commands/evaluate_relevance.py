@@ -24,7 +24,7 @@ class Command(BaseCommand):
             with tempfile.TemporaryDirectory() as index_dir:
                 conf = {
                     "default": {
-                        "ENGINE": "articles.search.backend.VietnameseWhooshEngine",
+                        "ENGINE": "articles.search.engines.whoosh.haystack.WhooshHaystackEngine",
                         "PATH": index_dir,
                     }
                 }
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             teardown_test_environment()
 
     def _run(self, verbose: bool) -> None:
-        from articles.search.indexing import drain, indexing_deferred
+        from articles.search.index.queue import drain, indexing_deferred
 
         with indexing_deferred():
             ids = relevance.load_corpus()

@@ -4,9 +4,9 @@ published articles, and repair it if not."""
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from whoosh.index import LockError
 
 from articles import index_sync
+from articles.search.engines.base import IndexLocked
 
 
 class Command(BaseCommand):
@@ -46,7 +46,7 @@ class Command(BaseCommand):
             return
         try:
             report = index_sync.repair(full=full, timeout=timeout)
-        except LockError as error:
+        except IndexLocked as error:
             raise CommandError(
                 "Chỉ mục đang bị một tiến trình khác khóa ghi; hãy chạy lại sau."
             ) from error

@@ -20,9 +20,10 @@ How the text is stored, and why:
 - About 3% are near-duplicates: an earlier story republished by another
   source a few days later, with a different lead and a sentence changed.
 
-Every generated article has ``is_synthetic=True`` and ``source_file``
-``synthetic/<n>``, and the database functions refuse to mix them into an
-archive holding real articles unless asked to.
+Every generated article has ``source_file`` ``synthetic/<n>``. A corpus
+lives in a data folder of its own (``bench/data/<size>``), marked as such by
+a file there; ``insert`` refuses to add to a database that holds articles
+without that mark, i.e. to a real archive.
 """
 
 from __future__ import annotations
@@ -50,11 +51,12 @@ HA_TAY_UNTIL = dt.date(2008, 7, 31)
 # The departments were renamed from Bưu chính, Viễn thông in 2008.
 RENAMED = dt.date(2008, 4, 1)
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(__file__).resolve().parents[1] / "articles" / "data"
+MARKER = "SYNTHETIC-CORPUS"
 
 
 class MixingRefused(Exception):
-    """The database holds real articles; synthetic ones must not join them."""
+    """The data folder holds a real archive; synthetic articles must not join it."""
 
 
 # -- vocabulary ----------------------------------------------------------------
@@ -785,19 +787,27 @@ def generate_parallel(
 # -- the database ---------------------------------------------------------------
 
 
-def real_article_count() -> int:
+def ensure_scratch(data_dir: Path) -> None:
+    """Mark ``data_dir`` as a synthetic corpus's, unless it holds a real archive."""
     from articles.models import Article
 
-    return Article.objects.real().count()
+    marker = Path(data_dir) / MARKER
+    if marker.exists():
+        return
+    if Article.objects.exists():
+        raise MixingRefused(f"{data_dir} holds articles and is not a synthetic corpus's folder")
+    marker.write_text(
+        "A synthetic corpus for the benchmark (bench/synthetic.py), not an archive.\n"
+    )
 
 
 def next_number() -> int:
     """Numbers continue after the synthetic articles already stored."""
     from articles.models import Article
 
-    numbers = Article.objects.filter(
-        is_synthetic=True, source_file__startswith=SOURCE_PREFIX
-    ).values_list("source_file", flat=True)
+    numbers = Article.objects.filter(source_file__startswith=SOURCE_PREFIX).values_list(
+        "source_file", flat=True
+    )
     return max((int(s[len(SOURCE_PREFIX) :]) for s in numbers), default=0) + 1
 
 
@@ -819,23 +829,20 @@ class InsertReport:
 def insert(
     count: int,
     *,
+    data_dir: Path,
     seed: int = 1,
-    allow_mixed: bool = False,
     batch_size: int = 1000,
     workers: int = 2,
     progress=None,
 ) -> InsertReport:
-    """Store ``count`` synthetic articles with bulk inserts.
+    """Store ``count`` synthetic articles with bulk inserts into ``data_dir``'s database.
 
     Bulk inserts send no signals, so nothing reaches the index queue: build
-    the index afterwards (``articles.search.bulk.build``).
+    the index afterwards (``manage.py build_index``).
     """
     from articles.models import Article, IctField, Province
 
-    if not allow_mixed and real_article_count():
-        raise MixingRefused(
-            "The database holds real articles; synthetic ones would be mixed into them."
-        )
+    ensure_scratch(data_dir)
     province_ids = dict(Province.objects.values_list("slug", "pk"))
     field_ids = dict(IctField.objects.values_list("code", "pk"))
     through = Article.fields.through
@@ -860,7 +867,6 @@ def insert(
                 source_file=a.source_file,
                 raw_text=a.raw_text,
                 fingerprint=a.fingerprint(),
-                is_synthetic=True,
             )
             for a in batch
         ]
@@ -886,23 +892,3 @@ def insert(
         flush()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def delete_all() -> int:
-    """Remove every synthetic article (and its index queue rows)."""
-    from articles.models import Article, IndexQueueEntry
-
-    synthetic = Article.objects.filter(is_synthetic=True)
-    ids = list(synthetic.values_list("pk", flat=True))
-    with transaction.atomic():
-        # Raw deletes: no per-row signals for 100,000 rows; the caller rebuilds the index.
-        Article.fields.through.objects.filter(article_id__in=synthetic.values("pk"))._raw_delete(
-            "default"
-        )
-        for name in ("duplicate_of", "possible_duplicate_of"):
-            pointing = Article.objects.real().filter(**{f"{name}__in": synthetic.values("pk")})
-            pointing.update(**{name: None})
-        deleted = synthetic._raw_delete("default")
-        for i in range(0, len(ids), 5000):
-            IndexQueueEntry.objects.filter(article_id__in=ids[i : i + 5000])._raw_delete("default")
-    return deleted

@@ -4,7 +4,7 @@
    changing, its province renamed) writes an ``IndexQueueEntry`` row in the
    same database transaction. A rolled-back change leaves no row.
 2. After the transaction commits, ``drain()`` runs in that process: it takes
-   Whoosh's write lock (waiting up to ``PORTAL_INDEX_LOCK_TIMEOUT``), applies
+   the index's write lock (waiting up to ``PORTAL_INDEX_LOCK_TIMEOUT``), applies
    every queued row (re-reading each article from the published queryset, so
    the index always holds the committed state) and deletes the rows it
    applied.
@@ -26,10 +26,14 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.db.models.signals import post_delete, post_save
-from haystack import connections
 from haystack.signals import BaseSignalProcessor
+
+from articles.models import Article, IndexQueueEntry, rows_updated
+from articles.search.engines import get_engine
+from articles.search.engines.base import IndexLocked
+from articles.search.index.document import documents
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +56,6 @@ def indexing_deferred():
 
 
 def queue_for_index(article_ids: Iterable[int]) -> None:
-    from articles.models import IndexQueueEntry
-
     ids = sorted({int(i) for i in article_ids if i is not None})
     if not ids:
         return
@@ -69,30 +71,15 @@ def _drain_after_commit() -> None:
         logger.exception("Index update deferred: could not drain the queue now")
 
 
-def get_backend():
-    return connections["default"].get_backend()
-
-
-def get_article_index():
-    from articles.models import Article
-
-    return connections["default"].get_unified_index().get_index(Article)
-
-
 def drain(timeout: float | None = None) -> int:
     """Apply queued changes to the index; return how many rows were applied.
 
     Returns early, leaving the rows queued, when another process holds the
     write lock for longer than ``timeout``.
     """
-    from whoosh.index import LockError
-
-    from articles.models import Article, IndexQueueEntry
-
     if timeout is None:
         timeout = settings.PORTAL_INDEX_LOCK_TIMEOUT
-    backend = get_backend()
-    index = get_article_index()
+    engine = get_engine()
     applied = 0
     while True:
         rows = list(IndexQueueEntry.objects.order_by("pk").values_list("pk", "article_id")[:BATCH])
@@ -100,26 +87,20 @@ def drain(timeout: float | None = None) -> int:
             return applied
         ids = {article_id for _, article_id in rows}
         try:
-            writer = backend.open_writer(timeout=timeout)
-        except LockError:
+            writer = engine.writer(timeout=timeout)
+        except IndexLocked:
             logger.info("Index locked by another process; %d changes left queued", len(rows))
             return applied
-        try:
+        with writer:
             articles = list(Article.objects.published().with_relations().filter(pk__in=ids))
-            backend.write_documents(writer, index, articles)
+            writer.add(documents(articles))
             present = {a.pk for a in articles}
-            backend.delete_documents(writer, [i for i in ids if i not in present])
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+            writer.delete([i for i in ids if i not in present])
         IndexQueueEntry.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
         applied += len(rows)
 
 
 def pending_count() -> int:
-    from articles.models import IndexQueueEntry
-
     return IndexQueueEntry.objects.count()
 
 
@@ -127,16 +108,14 @@ class QueuedSignalProcessor(BaseSignalProcessor):
     """haystack's hook: article saves and deletes go through the queue."""
 
     def setup(self) -> None:
-        from articles.models import Article
-
         post_save.connect(self.handle_save, sender=Article, dispatch_uid="index-article-save")
         post_delete.connect(self.handle_delete, sender=Article, dispatch_uid="index-article-del")
+        rows_updated.connect(self.handle_update, sender=Article, dispatch_uid="index-article-upd")
 
     def teardown(self) -> None:
-        from articles.models import Article
-
         post_save.disconnect(sender=Article, dispatch_uid="index-article-save")
         post_delete.disconnect(sender=Article, dispatch_uid="index-article-del")
+        rows_updated.disconnect(sender=Article, dispatch_uid="index-article-upd")
 
     def handle_save(self, sender, instance, **kwargs) -> None:
         if kwargs.get("raw"):
@@ -145,6 +124,9 @@ class QueuedSignalProcessor(BaseSignalProcessor):
 
     def handle_delete(self, sender, instance, **kwargs) -> None:
         queue_for_index([instance.pk])
+
+    def handle_update(self, sender, ids, **kwargs) -> None:
+        queue_for_index(ids)
 
 
 class IndexKeeper(threading.Thread):
@@ -161,8 +143,6 @@ class IndexKeeper(threading.Thread):
         self.interval = interval
 
     def run(self) -> None:
-        from django.db import close_old_connections
-
         while True:
             time.sleep(self.interval)
             try:

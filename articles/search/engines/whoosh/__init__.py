@@ -1,0 +1,1 @@
+"""The Whoosh engine: the embedded default, an index on disk read as arrays."""

@@ -1,0 +1,224 @@
+"""The Whoosh engine: an index on disk, read through long-lived snapshots.
+
+Each process keeps one searcher, refreshed only when another writer has
+committed a newer generation, and a ``Snapshot`` of arrays for it (see
+``snapshot``); a query is translated (``translate``), evaluated over the
+arrays (``evaluate``) and ranked (``ranking``). Writes go through
+``WhooshWriter``, which takes the index's write lock with a timeout and
+raises ``IndexLocked`` when it cannot, so that the index queue keeps what
+was not written yet.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import NUMERIC, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.scoring import BM25F
+
+from articles.search.engines.base import (
+    Document,
+    IndexLocked,
+    IndexWriter,
+    SearchEngine,
+    SearchUnavailable,
+)
+from articles.search.engines.whoosh import compat, ranking
+from articles.search.engines.whoosh.schema import ID
+from articles.search.engines.whoosh.snapshot import Segment, Snapshot
+from articles.search.engines.whoosh.spellings import Spellings
+from articles.search.engines.whoosh.store import LRU, DecodedStore
+from articles.search.engines.whoosh.translate import translate
+from articles.search.plan import EngineResult, QueryPlan
+
+# Memory for decoded posting lists per process (PORTAL_SEARCH_CACHE_MB).
+SEARCH_CACHE_MB = 96
+WRITE_RETRY_DELAY = 0.05
+DOCUMENT_ID_PREFIX = "articles.article."
+
+
+def document_key(pk: int) -> str:
+    return f"{DOCUMENT_ID_PREFIX}{pk}"
+
+
+class WhooshWriter(IndexWriter):
+    def __init__(self, engine: WhooshEngine, timeout: float) -> None:
+        self.engine = engine
+        try:
+            # Separate segment files: readers copy a compound segment into memory.
+            self._writer = engine.index().writer(
+                timeout=timeout, delay=WRITE_RETRY_DELAY, compound=False
+            )
+        except LockError as exc:
+            raise IndexLocked(str(exc)) from exc
+
+    def add(self, documents: Iterable[Document]) -> int:
+        count = 0
+        for document in documents:
+            self._writer.update_document(**self.engine.whoosh_fields(document))
+            count += 1
+        return count
+
+    def delete(self, ids: Iterable[int]) -> None:
+        for pk in ids:
+            self._writer.delete_by_term(ID, document_key(pk))
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def cancel(self) -> None:
+        self._writer.cancel()
+
+
+class WhooshEngine(SearchEngine):
+    name = "whoosh"
+
+    def __init__(self, path: str | Path, schema: Schema, *, cache_mb: int = SEARCH_CACHE_MB):
+        self.path = Path(path)
+        self.schema = schema
+        self._lock = threading.RLock()
+        self._index = None
+        self._searcher = None
+        self._snapshot: Snapshot | None = None
+        self._segments: dict[str, Segment] = {}
+        # Decoded posting lists: at 100,000 articles a common word takes
+        # about a second to decode from Whoosh's blocks and 0.6 MB to keep.
+        self._postings = LRU(cache_mb * 1024 * 1024)
+        self._decoded = DecodedStore(self.path)
+        self._decoded_for: set[str] | None = None
+
+    # -- the index on disk --------------------------------------------------------
+
+    def index(self):
+        with self._lock:
+            if self._index is None:
+                self.path.mkdir(parents=True, exist_ok=True)
+                storage = FileStorage(str(self.path))
+                if whoosh_index.exists(storage):
+                    self._index = storage.open_index(schema=self.schema)
+                else:
+                    self._index = storage.create_index(self.schema)
+            return self._index
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = None
+            self._snapshot = None
+            self._index = None
+
+    def whoosh_fields(self, document: Document) -> dict:
+        """The Whoosh field values of a search document (None: field left out)."""
+        fields = {}
+        for name, value in document.items():
+            if value is None or name == "boost" or name not in self.schema:
+                continue
+            if isinstance(value, (list, tuple, set)):
+                value = ",".join(str(v) for v in value)
+            elif isinstance(value, int) and not isinstance(self.schema[name], NUMERIC):
+                value = str(value)
+            fields[name] = value
+        return fields
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _current_searcher(self):
+        """The process's searcher, refreshed when another writer committed."""
+        if self._searcher is None:
+            self._index = None
+            self._searcher = self._opened(self.index().searcher(weighting=BM25F(B=0.75, K1=1.2)))
+            self._snapshot = None
+        elif not self._searcher.up_to_date():
+            self._searcher = self._opened(self._searcher.refresh())
+            self._snapshot = None
+        return self._searcher
+
+    @staticmethod
+    def _opened(searcher, attempts: int = 20):
+        """``searcher`` with its segments' files open, or a newer one.
+
+        While the searcher is still the newest generation after its files
+        were opened, no writer can have deleted any of them first.
+        """
+        for _ in range(attempts):
+            for reader, _offset in searcher.reader().leaf_readers():
+                if reader.segment() is not None:
+                    compat.open_columns(reader)
+            if searcher.up_to_date():
+                break
+            searcher = searcher.refresh()
+        return searcher
+
+    def snapshot(self) -> Snapshot:
+        """The current generation's arrays, rebuilt (from per-segment parts) after a change."""
+        with self._lock:
+            try:
+                searcher = self._current_searcher()
+                if self._snapshot is None or self._snapshot.searcher is not searcher:
+                    self._snapshot = Snapshot(
+                        searcher, self._segments, self._postings, self._decoded
+                    )
+                    self._forget_old_segments(self._snapshot.segment_ids)
+            except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+                self._searcher = None
+                raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            return self._snapshot
+
+    def _forget_old_segments(self, current: set[str]) -> None:
+        for segid in [s for s in self._segments if s not in current]:
+            del self._segments[segid]
+        if current != self._decoded_for:
+            self._decoded.forget_segments(current)
+            self._decoded_for = current
+        self._postings.drop(lambda key: key[0] not in current)
+
+    def search(self, plan: QueryPlan) -> EngineResult:
+        with self._lock:
+            # One snapshot for the whole query: refreshing could close the
+            # searcher this query reads.
+            snapshot = self.snapshot()
+            total, ranked, facets = ranking.run(snapshot, translate(plan), plan)
+            hits = [(snapshot.article_id(docnum), score) for docnum, score in ranked]
+            return EngineResult(total=total, hits=hits, facets=facets)
+
+    def document_frequencies(self, field: str, terms: Iterable[str]) -> dict[str, int]:
+        with self._lock:
+            snapshot = self.snapshot()
+            return {term: snapshot.doc_frequency(field, term) for term in terms}
+
+    def spellings(self) -> Mapping[str, str]:
+        with self._lock:
+            snapshot = self.snapshot()
+            if snapshot.spellings is None:
+                snapshot.spellings = Spellings(snapshot.searcher.reader())
+            return snapshot.spellings
+
+    def doc_count(self) -> int:
+        return self.snapshot().doc_count
+
+    def indexed_ids(self) -> set[int]:
+        with self._lock:
+            return self.snapshot().article_ids()
+
+    # -- writing ---------------------------------------------------------------------
+
+    def writer(self, timeout: float | None = None) -> WhooshWriter:
+        return WhooshWriter(self, 10.0 if timeout is None else timeout)
+
+    def rebuild(self, ids, *, workers=2, log=None):
+        from articles.search.engines.whoosh.bulk import build
+
+        return build(self, ids, workers=workers, log=log)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.close()
+            storage = FileStorage(str(self.path))
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._index = storage.create_index(self.schema)

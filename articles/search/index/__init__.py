@@ -1,0 +1,1 @@
+"""What goes into the search index, and the one path by which it gets there."""
