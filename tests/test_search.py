@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -15,7 +16,7 @@ from whoosh.fields import ID, KEYWORD
 
 from articles.analysis import analyze
 from articles.models import Article
-from articles.search import relevance
+from articles.search import evaluation
 from articles.search.engines import get_engine
 from articles.search.engines.base import IndexLocked
 from articles.search.index.queue import drain, pending_count
@@ -23,6 +24,8 @@ from articles.search.service import SearchParams, search
 from articles.text import fold, normalize
 
 pytestmark = pytest.mark.django_db
+
+RELEVANCE = Path(__file__).resolve().parent / "relevance"
 
 
 def titles(q: str = "", **params) -> list[str]:
@@ -338,11 +341,9 @@ def test_json_search_endpoint(corpus, client):
     assert {"province", "year", "field"} <= set(data["facets"])
 
 
-def test_relevance_set_scores_well_and_variants_agree(index_now):
-    with index_now:
-        ids = relevance.load_corpus()
-    results = relevance.evaluate(ids)
-    summary = relevance.by_kind(results)
+def test_small_judged_set_scores_well_and_variants_agree():
+    result = evaluation.evaluate(RELEVANCE / "small", baselines=False)
+    summary = evaluation.by_kind(result.portal)
     assert summary["all"] >= 0.85, summary
     assert min(summary.values()) >= 0.8, summary
-    assert relevance.variant_mismatches(results) == []
+    assert evaluation.variant_mismatches(result.portal) == []
