@@ -53,6 +53,8 @@ def serialize_outcome(outcome: SearchOutcome, request: HttpRequest) -> dict:
         "results": results,
         "facets": facets,
         "suggestion": outcome.suggestion or None,
+        # Results past ``exact_total`` hold only the query's weightiest words.
+        "exact_total": outcome.exact_total if outcome.exact_total is not None else outcome.total,
     }
 
 

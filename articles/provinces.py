@@ -7,6 +7,9 @@ the admin count), without the importer's demand for capitals: "bac ninh",
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from articles.analysis import analyze
 from articles.caching import ProcessCache
 from articles.importer.provinces import ProvinceMatcher, ProvinceName
 
@@ -34,5 +37,51 @@ def find_provinces(text: str) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class PlaceName:
+    """A province as a query names it: every spelling's folded syllables, and
+    the token the search document files it under (``metadata_token``)."""
+
+    province: str
+    spellings: tuple[tuple[str, ...], ...]
+    token: str
+
+
+def folded_syllables(name: str) -> tuple[str, ...]:
+    return tuple(analyze(name, use_segmenter=False).folded)
+
+
+def metadata_token(name: str) -> str:
+    """One token for a whole name ("thua_thien_hue"), as the document's metadata holds it."""
+    return "_".join(folded_syllables(name))
+
+
+def _load_places() -> dict[tuple[str, ...], PlaceName]:
+    from articles.models import Province
+
+    places: dict[tuple[str, ...], PlaceName] = {}
+    for province in Province.objects.all():
+        spellings = tuple(
+            dict.fromkeys(
+                folded_syllables(name)
+                for name in (province.name, *province.variants)
+                if len(folded_syllables(name)) >= 2
+            )
+        )
+        place = PlaceName(province.name, spellings, metadata_token(province.name))
+        for spelling in spellings:
+            places.setdefault(spelling, place)
+    return places
+
+
+_places = ProcessCache(_load_places)
+
+
+def places_by_syllables() -> dict[tuple[str, ...], PlaceName]:
+    """Folded syllables of every spelling of two syllables or more -> the province."""
+    return _places.get()
+
+
 def forget() -> None:
     _matcher.forget()
+    _places.forget()

@@ -7,10 +7,13 @@ and filter fields hold whole values (slugs, codes, years).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from haystack import indexes
 
 from articles.analysis import Analysis, analyze
 from articles.models import Article, DatePrecision
+from articles.provinces import metadata_token
 
 # Stands between title and body so that no phrase spans the two; queries
 # never produce it (analysis drops tokens without letters or digits).
@@ -34,13 +37,47 @@ class KeywordsField(indexes.MultiValueField):
     field_type = "keywords"
 
 
+def pairs(tokens: list[str]) -> list[str]:
+    """Adjacent syllables as one token ("chuyển_đổi", "đổi_số"): a query's
+    words in a row score as a run, above the same words scattered."""
+    return [f"{a}_{b}" for a, b in pairwise(tokens)]
+
+
+def metadata_text(article: Article) -> str:
+    """What the article is filed under, as searchable words: its province (every
+    spelling and the unit it belongs to since 2025), its ICT fields and its year.
+
+    A page from a province's newspaper that never prints the province's name
+    is still found by it.
+    """
+    names: list[str] = []
+    tokens: list[str] = []
+    if article.province_id:
+        province = article.province
+        names += [province.name, *province.variants, province.unit_2025]
+        # The whole name as one token: a query naming the province (in any
+        # spelling, or by today's unit) asks for exactly this.
+        tokens += [metadata_token(province.name), metadata_token(province.unit_2025)]
+    for field in article.ict_fields:
+        names += [field.name, field.short_name]
+    if article.year:
+        names.append(str(article.year))
+    for name in dict.fromkeys(n for n in names if n):
+        folded = analyze(name, use_segmenter=False).folded
+        tokens += folded + pairs(folded)
+    return " ".join(tokens)
+
+
 class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
     text = AnalyzedField(document=True)
     text_folded = AnalyzedField()
     words = AnalyzedField(positions=False)
     words_folded = AnalyzedField(positions=False)
+    pairs = AnalyzedField(positions=False)
+    pairs_folded = AnalyzedField(positions=False)
     title_syllables = AnalyzedField()
     title_folded = AnalyzedField()
+    meta = AnalyzedField(positions=False)
     province = indexes.CharField(null=True, faceted=True)
     year = indexes.IntegerField(null=True, faceted=True)
     # "fields" itself is taken by SearchIndex (its declared fields).
@@ -85,6 +122,17 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         title, body = self._analyses(obj)
         return " ".join(title.words_folded + body.words_folded)
 
+    def prepare_pairs(self, obj: Article) -> str:
+        title, body = self._analyses(obj)
+        return " ".join(pairs(title.syllables) + pairs(body.syllables))
+
+    def prepare_pairs_folded(self, obj: Article) -> str:
+        title, body = self._analyses(obj)
+        return " ".join(pairs(title.folded) + pairs(body.folded))
+
+    def prepare_meta(self, obj: Article) -> str:
+        return metadata_text(obj)
+
     def prepare_title_syllables(self, obj: Article) -> str:
         return " ".join(self._analyses(obj)[0].syllables)
 
@@ -98,7 +146,7 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return obj.year
 
     def prepare_ict_fields(self, obj: Article) -> list[str]:
-        return sorted(f.code for f in obj.fields.all())
+        return sorted(f.code for f in obj.ict_fields)
 
     def prepare_pub(self, obj: Article) -> int:
         if obj.date is None or obj.date_precision == DatePrecision.UNKNOWN:

@@ -76,7 +76,7 @@ class _Terms:
         typed = self.spellings.get(key)
         if typed is None:  # a letter that only looks alike
             return None
-        if key in self.loose or written == key or written in typed:
+        if key in self.loose or written in typed:
             return key
         # normalize() last: only for the other tone placement (hoá/hóa).
         return key if normalize(written) in typed else None
@@ -92,14 +92,46 @@ def _composed(text: str) -> bool:
     return unicodedata.is_normalized("NFC", text) and not has_combining_marks(text)
 
 
-def find_matches(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+def find_matches(
+    text: str, terms: Sequence[str], sequences: Sequence[Sequence[str]] = ()
+) -> list[tuple[int, int]]:
     """Spans of ``text`` that match ``terms`` the way the search does.
 
     A term typed without diacritics marks every spelling ("so" marks "số"
-    and "sở"); a term typed with them marks that spelling, and text written
-    without diacritics, but not other words that fold alike.
+    and "sở"); a term typed with them marks that spelling and its other tone
+    placement (hoá/hóa), not words that only fold alike ("so" in "so với").
+    With ``sequences`` (the query's words in a row, folded), runs of them
+    are marked rather than the same syllables elsewhere (see ``in_runs``).
     """
-    return [span for span, _ in _keyed_matches(text, terms)]
+    return [span for span, _ in in_runs(text, _keyed_matches(text, terms), sequences)]
+
+
+def _adjacent(text: str, end: int, start: int) -> bool:
+    between = text[end:start]
+    return len(between) <= 3 and not any(ch.isalnum() for ch in between)
+
+
+def in_runs(
+    text: str, matches: list[tuple[tuple[int, int], str]], sequences: Sequence[Sequence[str]]
+) -> list[tuple[tuple[int, int], str]]:
+    """The matches worth marking: a query of several words in a row marks where
+    they stand in a row ("chuyển đổi số"), not the same syllables scattered
+    ("số" of "chỉ số"); one-word parts of the query, and stray syllables when
+    the text holds no run at all, are marked as they come."""
+    runs = [tuple(s) for s in sequences if len(s) > 1]
+    if not runs:
+        return matches
+    singles = {s[0] for s in sequences if len(s) == 1}
+    follows = {(run[i], run[i + 1]) for run in runs for i in range(len(run) - 1)}
+    keep = [key in singles for _, key in matches]
+    found_run = False
+    for i in range(len(matches) - 1):
+        (first, key), (second, next_key) = matches[i], matches[i + 1]
+        if (key, next_key) in follows and _adjacent(text, first[1], second[0]):
+            keep[i] = keep[i + 1] = found_run = True
+    if not found_run:
+        return matches
+    return [match for match, wanted in zip(matches, keep, strict=True) if wanted]
 
 
 def _keyed_matches(
@@ -220,24 +252,54 @@ def mark(
     return "".join(out)
 
 
-def snippet(text: str, terms: Sequence[str], size: int = 260) -> SafeString:
+# Where a snippet is looked for: the start of the text. A snippet costs the
+# same for a one-megabyte article as for a one-page one.
+SCAN_CHARS = 20_000
+
+
+def snippet(
+    text: str, terms: Sequence[str], size: int = 260, sequences: Sequence[Sequence[str]] = ()
+) -> SafeString:
     """An escaped excerpt of ``text`` around ``terms``, matches in <mark>.
 
     Paragraph breaks are shown as spaces; only the excerpt is rewritten.
     """
     text = (text or "").strip()
-    matches = _keyed_matches(text, terms, enough=_reach(size))
+    scan_end = min(len(text), SCAN_CHARS)
+    matches = in_runs(
+        text, _keyed_matches(text, terms, end=scan_end, enough=_reach(size)), sequences
+    )
+    if not matches and scan_end < len(text):
+        # Past the scanned start, the first match alone places the excerpt:
+        # one search in C, however long the text.
+        matches = _first_match(text, terms, scan_end)
     start, end = _best_window(text, matches, size)
     # Marked afresh: the excerpt may reach past where the scan stopped.
-    spans = [span for span, _ in _keyed_matches(text, terms, start=start, end=end)]
+    found = _keyed_matches(text, terms, start=start, end=end)
+    spans = [span for span, _ in in_runs(text, found, sequences)]
     body = " ".join(mark(text, spans, start, end).split())
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return mark_safe(prefix + body + suffix)
 
 
-def highlight_title(title: str, terms: Sequence[str]) -> SafeString:
-    return mark_safe(mark(title, find_matches(title, terms)))
+def _first_match(text: str, terms: Sequence[str], start: int):
+    matcher = _terms(tuple(terms))
+    if matcher is None:
+        return []
+    pattern = matcher.written if _composed(text) else matcher.folded
+    source = text if _composed(text) else _aligned_fold(text)
+    for found in pattern.finditer(source, start):
+        key = matcher.key_of(text[found.start() : found.end()])
+        if key is not None:
+            return [(found.span(), key)]
+    return []
+
+
+def highlight_title(
+    title: str, terms: Sequence[str], sequences: Sequence[Sequence[str]] = ()
+) -> SafeString:
+    return mark_safe(mark(title, find_matches(title, terms, sequences)))
 
 
 class EscapingHighlighter(Highlighter):

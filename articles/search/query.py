@@ -71,6 +71,16 @@ class ParsedQuery:
         return seen
 
     @property
+    def sequences(self) -> list[tuple[str, ...]]:
+        """The query's words in a row, folded: each alternative, and all of them."""
+        runs = [tuple(c.folded) for group in self.required for c in group.alternatives]
+        plain = [g.alternatives[0] for g in self.required if len(g.alternatives) == 1]
+        whole = tuple(s for c in plain for s in c.folded)
+        if len(whole) > 1:
+            runs.append(whole)
+        return list(dict.fromkeys(runs))
+
+    @property
     def typed_without_diacritics(self) -> bool:
         return bool(self.required) and not any(has_diacritics(s) for s in self.terms)
 

@@ -9,6 +9,7 @@ snippets, facet counts and suggestions.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -19,7 +20,8 @@ from articles.caching import ProcessCache
 from articles.models import Article, IctField, Province, attach_ict_fields
 from articles.search.engines import get_engine
 from articles.search.highlight import highlight_title, snippet
-from articles.search.planner import plan_query
+from articles.search.plan import Clause, EngineResult
+from articles.search.planner import plan_query, relaxed
 from articles.search.query import MAX_QUERY_CHARS, ParsedQuery, abbreviation_table, parse
 from articles.text import fold, xml_safe
 
@@ -200,6 +202,13 @@ class SearchOutcome:
     facets: dict[str, list[FacetValue]]
     suggestion: str = ""
     suggested_province: Province | None = None
+    # How many articles hold every word; fewer than ``total`` when the search
+    # went on to the best partial matches (``planner.relaxed``).
+    exact_total: int | None = None
+
+    @property
+    def relaxed(self) -> bool:
+        return self.exact_total is not None and self.exact_total < self.total
 
     @property
     def page_count(self) -> int:
@@ -240,23 +249,11 @@ def search(params: SearchParams, *, with_snippets: bool = True) -> SearchOutcome
     if not parsed.required and parsed.text and not parsed.excluded:
         # Only punctuation or operators: nothing to search for.
         return _outcome(params, parsed, 0, [], {})
-    plan = plan_query(
-        parsed,
-        filters={
-            "province": tuple(params.provinces),
-            "year": tuple(str(y) for y in params.years),
-            "fields": tuple(params.fields),
-        },
-        year_range=(params.year_from, params.year_to),
-        sort=params.effective_sort,
-        offset=(params.page - 1) * params.page_size,
-        limit=params.page_size,
-    )
-    raw = get_engine().search(plan)
+    raw, exact_total = _retrieve(parsed, params)
     ids = [pk for pk, _ in raw.hits]
     articles = Article.objects.for_results().in_bulk(ids)
     attach_ict_fields(articles.values(), field_list())
-    terms = parsed.terms
+    terms, sequences = parsed.terms, parsed.sequences
     hits = []
     for pk, score in raw.hits:
         article = articles.get(pk)
@@ -266,15 +263,71 @@ def search(params: SearchParams, *, with_snippets: bool = True) -> SearchOutcome
             Hit(
                 article=article,
                 score=score,
-                snippet=snippet(article.body, terms) if with_snippets else SafeString(""),
-                title_html=highlight_title(article.title, terms),
+                snippet=(
+                    snippet(article.body, terms, sequences=sequences)
+                    if with_snippets
+                    else SafeString("")
+                ),
+                title_html=highlight_title(article.title, terms, sequences),
             )
         )
     outcome = _outcome(params, parsed, raw.total, hits, raw.facets)
+    outcome.exact_total = exact_total
     outcome.suggested_province = _province_in_query(params, parsed)
     if parsed.typed_without_diacritics and raw.total < 10:
         outcome.suggestion = diacritic_suggestion(parsed)
     return outcome
+
+
+# Below this many articles holding every word, the best partial matches follow.
+FEW_RESULTS = 10
+
+
+def _retrieve(parsed: ParsedQuery, params: SearchParams) -> tuple[EngineResult, int]:
+    """The page of results and how many articles hold every word.
+
+    Every group of the query is required first; when that finds fewer than
+    ``FEW_RESULTS``, the articles that hold the weightiest words follow those
+    that hold them all (``planner.relaxed``).
+    """
+    engine = get_engine()
+    spellings = engine.spellings() if parsed.typed_without_diacritics else None
+    offset = (params.page - 1) * params.page_size
+    plan = plan_query(
+        parsed,
+        spellings=spellings,
+        filters={
+            "province": tuple(params.provinces),
+            "year": tuple(str(y) for y in params.years),
+            "fields": tuple(params.fields),
+        },
+        year_range=(params.year_from, params.year_to),
+        sort=params.effective_sort,
+        offset=offset,
+        limit=params.page_size,
+    )
+    strict = engine.search(plan)
+    if strict.total >= FEW_RESULTS or len(plan.groups) < 2 or not plan.ranked:
+        return strict, strict.total
+    loose = relaxed(plan, _frequency(engine), max(engine.doc_count(), 1))
+    everything = engine.search(replace(loose, offset=0, limit=offset + params.page_size + 1))
+    if everything.total <= strict.total:
+        return strict, strict.total
+    exact = engine.search(replace(plan, offset=0, limit=strict.total, facets=()))
+    seen = {pk for pk, _ in exact.hits}
+    ranked = exact.hits + [hit for hit in everything.hits if hit[0] not in seen]
+    page = ranked[offset : offset + params.page_size]
+    return EngineResult(everything.total, page, everything.facets), strict.total
+
+
+def _frequency(engine) -> Callable[[Clause], int]:
+    """How many documents hold a clause's terms (a phrase: its rarest term, at most)."""
+
+    def frequency(clause: Clause) -> int:
+        counts = engine.document_frequencies(clause.field, clause.terms)
+        return min(counts.values()) if counts else 0
+
+    return frequency
 
 
 def _outcome(params, parsed, total, hits, raw_facets) -> SearchOutcome:
