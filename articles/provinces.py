@@ -39,12 +39,14 @@ def find_provinces(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class PlaceName:
-    """A province as a query names it: every spelling's folded syllables, and
-    the token the search document files it under (``metadata_token``)."""
+    """A province as a query names it: every spelling's folded syllables, the
+    token the search document files it under (``metadata_token``) and the
+    token of the articles filed under it as today's unit (``unit_token``)."""
 
     province: str
     spellings: tuple[tuple[str, ...], ...]
     token: str
+    unit: str
 
 
 def folded_syllables(name: str) -> tuple[str, ...]:
@@ -54,6 +56,12 @@ def folded_syllables(name: str) -> tuple[str, ...]:
 def metadata_token(name: str) -> str:
     """One token for a whole name ("thua_thien_hue"), as the document's metadata holds it."""
     return "_".join(folded_syllables(name))
+
+
+def unit_token(name: str) -> str:
+    """The token of every article whose province is, since 2025, part of ``name``
+    ("tay_ninh_2025" for Tây Ninh's and Long An's): a query never produces it."""
+    return f"{metadata_token(name)}_2025"
 
 
 def _load_places() -> dict[tuple[str, ...], PlaceName]:
@@ -68,7 +76,9 @@ def _load_places() -> dict[tuple[str, ...], PlaceName]:
                 if len(folded_syllables(name)) >= 2
             )
         )
-        place = PlaceName(province.name, spellings, metadata_token(province.name))
+        place = PlaceName(
+            province.name, spellings, metadata_token(province.name), unit_token(province.name)
+        )
         for spelling in spellings:
             places.setdefault(spelling, place)
     return places

@@ -13,7 +13,7 @@ from haystack import indexes
 
 from articles.analysis import Analysis, analyze
 from articles.models import Article, DatePrecision
-from articles.provinces import metadata_token
+from articles.provinces import metadata_token, unit_token
 
 # Stands between title and body so that no phrase spans the two; queries
 # never produce it (analysis drops tokens without letters or digits).
@@ -45,19 +45,23 @@ def pairs(tokens: list[str]) -> list[str]:
 
 def metadata_text(article: Article) -> str:
     """What the article is filed under, as searchable words: its province (every
-    spelling and the unit it belongs to since 2025), its ICT fields and its year.
+    spelling, and the unit it belongs to since 2025), its ICT fields and its
+    year.
 
     A page from a province's newspaper that never prints the province's name
-    is still found by it.
+    is still found by it. Today's unit has a token of its own: a Long An
+    article answers "Tây Ninh" only after Tây Ninh's own (``planner``).
     """
     names: list[str] = []
     tokens: list[str] = []
     if article.province_id:
         province = article.province
-        names += [province.name, *province.variants, province.unit_2025]
+        names += [province.name, *province.variants]
         # The whole name as one token: a query naming the province (in any
-        # spelling, or by today's unit) asks for exactly this.
-        tokens += [metadata_token(province.name), metadata_token(province.unit_2025)]
+        # spelling) asks for exactly this.
+        tokens.append(metadata_token(province.name))
+        if province.unit_2025:
+            tokens.append(unit_token(province.unit_2025))
     for field in article.ict_fields:
         names += [field.name, field.short_name]
     if article.year:

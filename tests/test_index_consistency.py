@@ -29,7 +29,9 @@ pytestmark = pytest.mark.django_db
 
 
 def found(q: str = "", **filters) -> set[int]:
-    return {hit.article.pk for hit in search(SearchParams(q=q, **filters)).hits}
+    """The articles holding every word of ``q`` (partial matches left out)."""
+    outcome = search(SearchParams(q=q, **filters))
+    return {hit.article.pk for hit in outcome.hits[: outcome.exact_total]}
 
 
 # -- each kind of change -------------------------------------------------------

@@ -10,7 +10,9 @@ facet fields (``province``, ``year``, ``fields``).
 Scoring is the same sum in every engine: each clause that matches adds its
 boost times the BM25 score of its terms (all of a phrase's terms when the
 phrase matches). Required groups must match; optional groups and scoring
-clauses only add to the score.
+clauses only add to the score. When ``minimum_votes`` is set, a document
+must also match optional groups whose ``votes`` add up to at least that
+(a minimum-should-match weighted by how much each group says).
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ class Group:
 
     alternatives: tuple[Clause, ...]
     required: bool = True
+    votes: int = 1  # its weight in ``QueryPlan.minimum_votes``
+    # A place: says where, not what (the planner weighs it less when relaxing).
+    place: bool = False
+    # Alternatives that satisfy it only among the best partial matches
+    # (a province's today's unit: the provinces merged into it).
+    broader: tuple[Clause, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class QueryPlan:
     groups: tuple[Group, ...] = ()  # none: every document
     scoring: tuple[Clause, ...] = ()  # add to the score where they match
     exclude: tuple[Clause, ...] = ()  # documents matching any of these are left out
+    # Optional groups must carry at least this many votes (0: any one of them).
+    minimum_votes: int = 0
     # Within a facet the selected values are OR-ed, across facets AND-ed.
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     year_range: tuple[int | None, int | None] = (None, None)

@@ -24,6 +24,7 @@ MAX_QUERY_CHARS = 400
 MAX_CLAUSES = 24
 
 _TOKEN_RE = re.compile(r'-?"[^"]*"?|\S+')
+_VOWELS = re.compile(r"[aeiouy]")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -82,7 +83,8 @@ class ParsedQuery:
 
     @property
     def typed_without_diacritics(self) -> bool:
-        return bool(self.required) and not any(has_diacritics(s) for s in self.terms)
+        # What was typed, not the expansions of its abbreviations.
+        return bool(self.required) and not has_diacritics(self.text)
 
 
 def clean_query_text(text: str) -> str:
@@ -129,8 +131,10 @@ def parse(text: str, abbreviations: dict[str, list[str]] | None = None) -> Parse
 
 def _expand_abbreviations(parsed: ParsedQuery, table: dict[str, list[str]]) -> None:
     """CNTT finds "công nghệ thông tin" and the other way round."""
-    # Short forms that are also ordinary syllables (TƯ, TW) expand only when
-    # typed in capitals, and are never offered for their expansion.
+    # Short forms that could be ordinary syllables (TƯ, IOC) expand only when
+    # typed in capitals; those without a vowel (BTS, CĐS) cannot be, and
+    # expand however typed. Short forms under three letters are never
+    # offered for their expansion.
     by_expansion = {
         tuple(fold(s) for s in syl): short for short, syl in table.items() if len(short) >= 3
     }
@@ -139,7 +143,9 @@ def _expand_abbreviations(parsed: ParsedQuery, table: dict[str, list[str]]) -> N
             if len(clause.syllables) == 1:
                 short = canonical_abbreviation(clause.syllables[0])
                 expansion = table.get(short)
-                if expansion and (len(short) >= 4 or clause.raw.isupper()):
+                if expansion and (
+                    len(short) >= 4 or clause.raw.isupper() or not _VOWELS.search(fold(short))
+                ):
                     group.alternatives.append(Clause(list(expansion)))
             short = by_expansion.get(tuple(clause.folded))
             if short and len(clause.syllables) > 1:

@@ -16,8 +16,10 @@ from functools import cached_property
 from django.http import QueryDict
 from django.utils.safestring import SafeString
 
+from articles.analysis import analyze
 from articles.caching import ProcessCache
 from articles.models import Article, IctField, Province, attach_ict_fields
+from articles.search import diacritics
 from articles.search.engines import get_engine
 from articles.search.highlight import highlight_title, snippet
 from articles.search.plan import Clause, EngineResult
@@ -291,11 +293,10 @@ def _retrieve(parsed: ParsedQuery, params: SearchParams) -> tuple[EngineResult, 
     that hold them all (``planner.relaxed``).
     """
     engine = get_engine()
-    spellings = engine.spellings() if parsed.typed_without_diacritics else None
     offset = (params.page - 1) * params.page_size
     plan = plan_query(
         parsed,
-        spellings=spellings,
+        restore=_restorer(engine),
         filters={
             "province": tuple(params.provinces),
             "year": tuple(str(y) for y in params.years),
@@ -307,9 +308,11 @@ def _retrieve(parsed: ParsedQuery, params: SearchParams) -> tuple[EngineResult, 
         limit=params.page_size,
     )
     strict = engine.search(plan)
-    if strict.total >= FEW_RESULTS or len(plan.groups) < 2 or not plan.ranked:
+    if strict.total >= FEW_RESULTS or not plan.ranked:
         return strict, strict.total
     loose = relaxed(plan, _frequency(engine), max(engine.doc_count(), 1))
+    if loose is plan:
+        return strict, strict.total
     everything = engine.search(replace(loose, offset=0, limit=offset + params.page_size + 1))
     if everything.total <= strict.total:
         return strict, strict.total
@@ -379,26 +382,24 @@ def _province_in_query(params: SearchParams, parsed: ParsedQuery) -> Province | 
     return None
 
 
+def _restorer(engine) -> Callable[[list[str]], list[str]]:
+    def restore(syllables: list[str]) -> list[str]:
+        return diacritics.restore(syllables, engine.spelling_variants, engine.document_frequencies)
+
+    return restore
+
+
 def diacritic_suggestion(parsed: ParsedQuery) -> str:
-    """The query with diacritics, word by word, as the archive spells it."""
-    spelled = get_engine().spellings()
-    words = parsed.text.split()
-    out = []
-    changed = False
-    i = 0
-    while i < len(words):
-        # Prefer a two-syllable word ("chuyen doi" -> "chuyển đổi").
-        pair = fold(" ".join(words[i : i + 2])).replace(" ", "_")
-        if i + 1 < len(words) and pair in spelled:
-            out.append(spelled[pair].replace("_", " "))
-            changed = True
-            i += 2
-            continue
-        single = fold(words[i])
-        if single in spelled and spelled[single] != words[i].lower():
-            out.append(spelled[single])
-            changed = True
-        else:
-            out.append(words[i])
-        i += 1
-    return " ".join(out) if changed else ""
+    """The query with diacritics, as the archive would spell it (the same
+    spelling the ranking used); empty when that changes nothing."""
+    words = [w for w in parsed.text.split() if w not in {"OR", "|", "||"}]
+    plain = [w for w in words if not w.startswith("-") and '"' not in w]
+    if plain != words or not plain:
+        return ""
+    syllables = [s for w in plain for s in analyze(w, use_segmenter=False).syllables]
+    if len(syllables) != len(plain):
+        return ""
+    spelled = _restorer(get_engine())([fold(s) for s in syllables])
+    if spelled == [s.lower() for s in syllables]:
+        return ""
+    return " ".join(spelled)

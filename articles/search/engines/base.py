@@ -98,8 +98,9 @@ class SearchEngine(ABC):
         """How many documents hold each term (for weighing a query's words)."""
 
     @abstractmethod
-    def spellings(self) -> Mapping[str, str]:
-        """Folded syllable or word (``chuyen_doi``) -> its most frequent spelling."""
+    def spelling_variants(self, folded: str) -> dict[str, int]:
+        """Every spelling of a folded syllable in the index ("so" -> "số", "sở",
+        "sơ" …), with how many documents hold it."""
 
     @abstractmethod
     def doc_count(self) -> int: ...

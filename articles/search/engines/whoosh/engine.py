@@ -12,7 +12,7 @@ was not written yet.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -192,12 +192,12 @@ class WhooshEngine(SearchEngine):
             snapshot = self.snapshot()
             return {term: snapshot.doc_frequency(field, term) for term in terms}
 
-    def spellings(self) -> Mapping[str, str]:
+    def spelling_variants(self, folded: str) -> dict[str, int]:
         with self._lock:
             snapshot = self.snapshot()
             if snapshot.spellings is None:
                 snapshot.spellings = Spellings(snapshot.searcher.reader())
-            return snapshot.spellings
+            return snapshot.spellings.variants(folded)
 
     def doc_count(self) -> int:
         return self.snapshot().doc_count

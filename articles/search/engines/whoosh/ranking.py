@@ -51,23 +51,26 @@ def run(snapshot: Snapshot, query: Translated, plan: QueryPlan):
 
 
 def _match(snapshot: Snapshot, query: Translated) -> np.ndarray:
-    try:
-        matched = snapshot.live.copy()
-        if query.match is not None:
-            matched &= evaluate(snapshot, query.match, False)[0]
-        if query.exclude is not None:
-            matched &= ~evaluate(snapshot, query.exclude, False)[0]
-        return matched
-    except Unsupported:
-        pass
     matched = snapshot.live.copy()
     if query.match is not None:
-        found = np.zeros(snapshot.size, dtype=bool)
-        found[list(snapshot.searcher.docs_for_query(query.match))] = True
-        matched &= found
+        matched &= _mask(snapshot, query.match)
     if query.exclude is not None:
-        matched[list(snapshot.searcher.docs_for_query(query.exclude))] = False
+        matched &= ~_mask(snapshot, query.exclude)
+    if query.minimum_votes:
+        votes = np.zeros(snapshot.size, dtype=np.int32)
+        for group, weight in query.votes:
+            votes += _mask(snapshot, group) * np.int32(weight)
+        matched &= votes >= query.minimum_votes
     return matched
+
+
+def _mask(snapshot: Snapshot, q) -> np.ndarray:
+    try:
+        return evaluate(snapshot, q, False)[0]
+    except Unsupported:
+        found = np.zeros(snapshot.size, dtype=bool)
+        found[list(snapshot.searcher.docs_for_query(q))] = True
+        return found
 
 
 def by_date(snapshot: Snapshot, hit_ids: np.ndarray, sort: str, wanted: int):

@@ -14,6 +14,9 @@ class Translated:
     match: wq.Query | None  # None: every document
     score: wq.Query | None  # match plus the optional, scoring parts
     exclude: wq.Query | None
+    # Groups with their votes, and how many votes a match needs (0: no such rule).
+    votes: tuple[tuple[wq.Query, int], ...] = ()
+    minimum_votes: int = 0
 
 
 def clause_query(clause: Clause) -> wq.Query:
@@ -39,4 +42,7 @@ def translate(plan: QueryPlan) -> Translated:
         match, optional = (optional[0] if len(optional) == 1 else wq.Or(optional)), []
     extra = [clause_query(c) for c in plan.scoring] + optional
     score = wq.AndMaybe(match, wq.Or(extra)) if extra else match
-    return Translated(match, score, exclude)
+    votes: tuple[tuple[wq.Query, int], ...] = ()
+    if plan.minimum_votes:
+        votes = tuple((group_query(g), g.votes) for g in plan.groups if not g.required)
+    return Translated(match, score, exclude, votes, plan.minimum_votes)
