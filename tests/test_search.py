@@ -442,3 +442,14 @@ def test_a_query_without_diacritics_is_spelled_from_its_neighbours(make_article,
     assert spelled("xyz") == ["xyz"]
     assert search(SearchParams(q="so thong tin hop")).suggestion == "sở thông tin họp"
     assert diacritic_suggestion(parse("sở thông tin")) == ""  # typed with them
+
+
+def test_held_out_judged_set_never_tuned_on():
+    # 44 queries judged by someone who never saw the portal's rankings, over
+    # the 48 held-out pages: how the ranking carries over.
+    result = evaluation.evaluate(RELEVANCE / "holdout")
+    summary = evaluation.by_kind(result.portal)
+    assert summary["all"] >= 0.88, summary
+    assert result.margin >= 0.05, (summary, result.margin)
+    assert evaluation.variant_mismatches(result.portal) == []
+    assert evaluation.empty_results(result.portal) == []
