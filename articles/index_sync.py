@@ -7,12 +7,12 @@ index copied from elsewhere, a crash, a manual edit of the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from articles.models import Article
 from articles.search.engines import get_engine
-from articles.search.index.document import documents
+from articles.search.index.document import document_version, documents
 from articles.search.index.queue import drain, pending_count
 
 BATCH = 500
@@ -87,3 +87,35 @@ def repair(*, full: bool = False, timeout: float | None = None) -> SyncReport:
     report.added = len(missing)
     report.removed = len(extra)
     return report
+
+
+# Above this many articles missing, a rebuild (all cores) beats adding them one writer.
+REBUILD_ABOVE = 2000
+
+
+def bring_up_to_date(
+    *, workers: int = 2, log: Callable[[str], None] | None = None, timeout: float | None = None
+) -> str:
+    """What ``scripts/serve`` runs at start: nothing to do on an index that is
+    current; the changes only on one that is behind; a rebuild (beside the
+    serving index) when it was made by other code or lacks most articles.
+    Returns what was done, in Vietnamese."""
+    engine = get_engine()
+    version = document_version()
+    stamp = engine.format_stamp()
+    diff = compare()
+    reason = ""
+    if stamp != version:
+        reason = "chỉ mục được tạo bởi phiên bản mã khác"
+    elif len(diff.missing) > REBUILD_ABOVE:
+        reason = f"chỉ mục thiếu {len(diff.missing)} bài"
+    if reason:
+        ids = sorted(published_ids())
+        report = engine.rebuild(ids, workers=workers, log=log, stamp=version)
+        drain(timeout=timeout)
+        took = f"{report.documents} bài trong {report.seconds:.0f} s"
+        return f"Đã lập lại chỉ mục ({reason}): {took}."
+    if diff.in_sync:
+        return f"Chỉ mục đã khớp với cơ sở dữ liệu ({diff.indexed} bài): không cần lập lại."
+    report = repair(timeout=timeout)
+    return f"Đã cập nhật chỉ mục: thêm {report.added}, xóa {report.removed}."

@@ -22,6 +22,8 @@ from articles.models import Article, IctField, IndexQueueEntry, Province
 from articles.search.engines import get_engine
 from articles.search.index.queue import drain, indexing_deferred, pending_count
 from articles.search.service import SearchParams, search
+from tests.processes import finish as _finish
+from tests.processes import run_script
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -449,22 +451,7 @@ def wait_for_the_others(name):
 
 
 def _run_script(code: str, env: dict, *args: str) -> subprocess.Popen:
-    bootstrap = textwrap.dedent(BARRIER) + textwrap.dedent(code)
-    return subprocess.Popen(
-        [sys.executable, "-c", bootstrap, *args],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _finish(process: subprocess.Popen, timeout: float = 60) -> str:
-    out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, err[-3000:]
-    assert "Traceback" not in err, err[-3000:]
-    return out.strip()
+    return run_script(textwrap.dedent(BARRIER) + textwrap.dedent(code), env, *args)
 
 
 @pytest.mark.slow

@@ -1,8 +1,9 @@
 """``manage.py build_index [--workers 2]``: rebuild the whole search index.
 
 Uses every worker process given (one per core is right: word segmentation
-is the cost), then drains the index queue so that edits made during the
-build are not lost.
+is the cost). The new index is written beside the one serving, which
+answers every search until the switch; edits made meanwhile are carried
+over, and what is still queued is drained after.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from articles.search.engines import get_engine
-from articles.search.index.document import indexable
+from articles.search.index.document import document_version, indexable
 from articles.search.index.queue import drain
 
 
@@ -32,7 +33,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         ids = list(indexable().order_by("pk").values_list("pk", flat=True))
-        report = get_engine().rebuild(ids, workers=options["workers"], log=self.stdout.write)
+        report = get_engine().rebuild(
+            ids, workers=options["workers"], log=self.stdout.write, stamp=document_version()
+        )
         self.stdout.write(report.summary())
         if options["report"]:
             Path(options["report"]).write_text(json.dumps(report.as_dict(), indent=2))

@@ -3,6 +3,8 @@ published articles, and repair it if not."""
 
 from __future__ import annotations
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from articles import index_sync
@@ -20,13 +22,28 @@ class Command(BaseCommand):
             "--full", action="store_true", help="Đánh chỉ mục lại mọi bài đã xuất bản."
         )
         parser.add_argument(
+            "--at-start",
+            action="store_true",
+            help="Như khi khởi động cổng: không làm gì nếu chỉ mục đã khớp, chỉ cập nhật "
+            "phần thay đổi, lập lại (song song, không gián đoạn tìm kiếm) nếu chỉ mục cũ.",
+        )
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+        parser.add_argument(
             "--timeout",
             type=float,
             default=None,
             help="Số giây chờ khóa ghi của chỉ mục (mặc định PORTAL_INDEX_LOCK_TIMEOUT).",
         )
 
-    def handle(self, *args, dry_run: bool, full: bool, timeout: float | None, **options):
+    def handle(
+        self, *args, dry_run: bool, full: bool, timeout: float | None, at_start: bool, **options
+    ):
+        if at_start:
+            done = index_sync.bring_up_to_date(
+                workers=options["workers"], log=self.stdout.write, timeout=timeout
+            )
+            self.stdout.write(done)
+            return
         if dry_run:
             diff = index_sync.compare()
             self.stdout.write(

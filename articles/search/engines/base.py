@@ -121,9 +121,20 @@ class SearchEngine(ABC):
 
     @abstractmethod
     def rebuild(
-        self, ids: list[int], *, workers: int = 2, log: Callable[[str], None] | None = None
+        self,
+        ids: list[int],
+        *,
+        workers: int = 2,
+        log: Callable[[str], None] | None = None,
+        stamp: str = "",
     ) -> BuildReport:
-        """Index the articles ``ids`` from scratch (their documents only)."""
+        """Index the articles ``ids`` from scratch, beside the index that serves,
+        and switch to it when complete; edits made meanwhile are kept. The new
+        index is stamped with ``stamp`` (``document.DOCUMENT_VERSION``)."""
+
+    @abstractmethod
+    def format_stamp(self) -> str | None:
+        """The stamp of the last rebuild (None: never rebuilt by this code)."""
 
     def close(self) -> None:  # noqa: B027 (optional: engines without open files need nothing)
         """Let go of open files and connections (tests, a rebuild's switch)."""

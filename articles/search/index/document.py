@@ -7,7 +7,10 @@ date as a number.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 from haystack import connections
 
@@ -22,6 +25,30 @@ def article_index():
 def documents(articles: Iterable[Article]) -> list[Document]:
     index = article_index()
     return [index.full_prepare(article) for article in articles]
+
+
+# What decides a document's content: a change to any of these makes the
+# index on disk stale (``sync_index`` and ``scripts/serve`` rebuild it).
+_SOURCES = (
+    "text.py",
+    "analysis.py",
+    "segmenter.py",
+    "provinces.py",
+    "search_indexes.py",
+    "search/engines/whoosh/schema.py",
+)
+
+
+@cache
+def document_version() -> str:
+    """A fingerprint of the code that makes documents (and of pyvi's version)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(version("pyvi").encode())
+    package = Path(__file__).resolve().parents[2]
+    for name in _SOURCES:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def indexable():

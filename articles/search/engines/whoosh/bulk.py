@@ -1,8 +1,10 @@
-"""A full rebuild of the Whoosh index, its analysis spread over worker processes.
+"""A full rebuild of the Whoosh index, beside the one serving.
 
 Word segmentation dominates the cost of a document and is bound to one core
 per process: workers read their share of the articles and prepare their
-documents (``articles.search.index.document``), the parent writes them.
+documents (``articles.search.index.document``), the parent writes them into
+a new generation (``generations``), applies the edits made meanwhile and
+switches; searches read the old generation, whole, until then.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from django.db import connections
+from whoosh.filedb.filestore import FileStorage
 
 from articles.search.engines.base import BuildReport
-from articles.search.engines.whoosh.engine import WRITE_RETRY_DELAY, WhooshEngine
+from articles.search.engines.whoosh.engine import WhooshEngine, document_key
+from articles.search.engines.whoosh.schema import DJANGO_ID, ID
 
 JOB_SIZE = 100  # articles per job handed to a worker
 SEGMENT_DOCS = 10_000  # documents per segment written
@@ -52,36 +56,92 @@ def build(
     job_size: int = JOB_SIZE,
     segment_docs: int = SEGMENT_DOCS,
     log: Callable[[str], None] | None = None,
+    stamp: str = "",
 ) -> BuildReport:
-    """Replace the index's documents with those of the articles ``ids``."""
+    """A new generation holding the articles ``ids``, written beside the
+    serving one and switched to when complete (``generations``)."""
     started, cpu_started = time.perf_counter(), cpu_seconds()
-    engine.clear()
     workers = max(1, workers)
-    # Worker processes open their own database connections.
-    connections.close_all()
-    writer, written, segments = None, 0, 0
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
-        for documents in pool.imap(_prepare, _jobs(ids, job_size)):
-            if writer is None:
-                writer = engine.index().writer(delay=WRITE_RETRY_DELAY, compound=False)
-            for document in documents:
-                writer.add_document(**engine.whoosh_fields(document))
-            written += len(documents)
-            if written >= (segments + 1) * segment_docs:
-                writer.commit(merge=False)
-                writer, segments = None, segments + 1
-            if log and written % max(len(ids) // 20, job_size) < job_size:
-                log(f"  … {written}/{len(ids)} bài ({time.perf_counter() - started:.0f} s)")
-    if writer is not None:
-        writer.commit(merge=False)
-        segments += 1
+    progress = Progress(len(ids), log)
+    with engine.generations.building() as target:
+        index = FileStorage(str(target)).create_index(engine.schema)
+        # Worker processes open their own database connections.
+        connections.close_all()
+        writer, written, segments = None, 0, 0
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            for documents in pool.imap(_prepare, _jobs(ids, job_size)):
+                if writer is None:
+                    writer = index.writer(compound=False)
+                for document in documents:
+                    writer.add_document(**engine.whoosh_fields(document))
+                written += len(documents)
+                progress.update(written)
+                if written >= (segments + 1) * segment_docs:
+                    writer.commit(merge=False)
+                    writer, segments = None, segments + 1
+        if writer is not None:
+            writer.commit(merge=False)
+            segments += 1
+        # Edits committed meanwhile went to the serving generation and its
+        # journal: apply them here, the last ones under the write lock.
+        offset = _catch_up(engine, index, target, 0)
+        with engine.generations.write_lock(None):
+            _catch_up(engine, index, target, offset)
+            previous = engine.generations.current_name()
+            engine.generations.switch(target, stamp)
+        documents_now = index.doc_count()
+        size = index_size(target)
     engine.close()
+    engine.generations.cleanup(keep_previous=previous)
     return BuildReport(
-        documents=engine.doc_count(),
+        documents=documents_now,
         seconds=time.perf_counter() - started,
         workers=workers,
-        index_bytes=index_size(engine.path),
+        index_bytes=size,
         segments=segments,
         cpu_seconds=cpu_seconds() - cpu_started,
     )
+
+
+def _catch_up(engine: WhooshEngine, index, target: Path, offset: int) -> int:
+    """Apply the journaled changes after ``offset`` to the new generation."""
+    from articles.search.index.document import documents, indexable
+
+    while True:
+        changed, offset = engine.generations.read_journal(target, offset)
+        if not changed:
+            return offset
+        writer = index.writer(compound=False)
+        present = set()
+        for document in documents(indexable().filter(pk__in=changed)):
+            fields = engine.whoosh_fields(document)
+            writer.update_document(**fields)
+            present.add(int(fields[DJANGO_ID]))
+        for pk in changed - present:
+            writer.delete_by_term(ID, document_key(pk))
+        writer.commit(merge=False)
+
+
+class Progress:
+    """A line every few seconds: done, total, rate and the time left."""
+
+    def __init__(self, total: int, log: Callable[[str], None] | None, every: float = 5.0):
+        self.total, self.log, self.every = total, log, every
+        self.started = self.shown = time.perf_counter()
+
+    def update(self, done: int) -> None:
+        now = time.perf_counter()
+        if self.log is None or (now - self.shown < self.every and done < self.total):
+            return
+        self.shown = now
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - done) / rate if rate else 0.0
+        width = 30
+        filled = int(width * done / self.total) if self.total else width
+        bar = "#" * filled + "." * (width - filled)
+        self.log(
+            f"  [{bar}] {done}/{self.total} bài, {rate:.0f} bài/s, "
+            f"đã chạy {elapsed:.0f} s, còn khoảng {left:.0f} s"
+        )

@@ -29,7 +29,8 @@ from articles.search.engines.base import (
     SearchUnavailable,
 )
 from articles.search.engines.whoosh import compat, ranking
-from articles.search.engines.whoosh.schema import ID
+from articles.search.engines.whoosh.generations import Generations
+from articles.search.engines.whoosh.schema import DJANGO_ID, ID
 from articles.search.engines.whoosh.snapshot import Segment, Snapshot
 from articles.search.engines.whoosh.spellings import Spellings
 from articles.search.engines.whoosh.store import LRU, DecodedStore
@@ -47,39 +48,63 @@ def document_key(pk: int) -> str:
 
 
 class WhooshWriter(IndexWriter):
+    """Changes to the serving generation, journaled for a rebuild in progress."""
+
     def __init__(self, engine: WhooshEngine, timeout: float) -> None:
         self.engine = engine
+        self.changed: set[int] = set()
+        # Taken before the serving generation is looked up: a rebuild switches
+        # generations under the same lock, so no write lands in an old one.
+        self._lock = engine.generations.write_lock(timeout)
+        self._lock.__enter__()
         try:
             # Separate segment files: readers copy a compound segment into memory.
             self._writer = engine.index().writer(
                 timeout=timeout, delay=WRITE_RETRY_DELAY, compound=False
             )
         except LockError as exc:
+            self._lock.__exit__(None, None, None)
             raise IndexLocked(str(exc)) from exc
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
 
     def add(self, documents: Iterable[Document]) -> int:
         count = 0
         for document in documents:
-            self._writer.update_document(**self.engine.whoosh_fields(document))
+            fields = self.engine.whoosh_fields(document)
+            self._writer.update_document(**fields)
+            self.changed.add(int(fields[DJANGO_ID]))
             count += 1
         return count
 
     def delete(self, ids: Iterable[int]) -> None:
         for pk in ids:
             self._writer.delete_by_term(ID, document_key(pk))
+            self.changed.add(pk)
 
     def commit(self) -> None:
-        self._writer.commit()
+        try:
+            self._writer.commit()
+            self.engine.generations.note_changes(sorted(self.changed))
+        finally:
+            self._lock.__exit__(None, None, None)
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        try:
+            self._writer.cancel()
+        finally:
+            self._lock.__exit__(None, None, None)
 
 
 class WhooshEngine(SearchEngine):
     name = "whoosh"
 
-    def __init__(self, path: str | Path, schema: Schema, *, cache_mb: int = SEARCH_CACHE_MB):
-        self.path = Path(path)
+    def __init__(
+        self, path: str | Path, schema: Schema, *, cache_mb: int = SEARCH_CACHE_MB, stamp: str = ""
+    ):
+        self.generations = Generations(path, stamp)
+        self.path = self.generations.current()
         self.schema = schema
         self._lock = threading.RLock()
         self._index = None
@@ -94,8 +119,20 @@ class WhooshEngine(SearchEngine):
 
     # -- the index on disk --------------------------------------------------------
 
+    def _follow(self) -> None:
+        """Move to the serving generation if a rebuild switched since last look."""
+        name = self.generations.current_name()
+        if name is not None and name != self.path.name:
+            self.close()
+            self.path = self.generations.root / name
+            self._segments.clear()
+            self._postings.drop(lambda key: True)
+            self._decoded = DecodedStore(self.path)
+            self._decoded_for = None
+
     def index(self):
         with self._lock:
+            self._follow()
             if self._index is None:
                 self.path.mkdir(parents=True, exist_ok=True)
                 storage = FileStorage(str(self.path))
@@ -130,6 +167,7 @@ class WhooshEngine(SearchEngine):
 
     def _current_searcher(self):
         """The process's searcher, refreshed when another writer committed."""
+        self._follow()
         if self._searcher is None:
             self._index = None
             self._searcher = self._opened(self.index().searcher(weighting=BM25F(B=0.75, K1=1.2)))
@@ -211,14 +249,20 @@ class WhooshEngine(SearchEngine):
     def writer(self, timeout: float | None = None) -> WhooshWriter:
         return WhooshWriter(self, 10.0 if timeout is None else timeout)
 
-    def rebuild(self, ids, *, workers=2, log=None):
+    def rebuild(self, ids, *, workers=2, log=None, stamp=""):
         from articles.search.engines.whoosh.bulk import build
 
-        return build(self, ids, workers=workers, log=log)
+        return build(self, ids, workers=workers, log=log, stamp=stamp)
 
     def clear(self) -> None:
-        with self._lock:
+        with self._lock, self.generations.write_lock(None):
+            self._follow()
             self.close()
             storage = FileStorage(str(self.path))
             self.path.mkdir(parents=True, exist_ok=True)
             self._index = storage.create_index(self.schema)
+            if self.generations.new_stamp:
+                self.generations.set_stamp(self.generations.new_stamp)
+
+    def format_stamp(self) -> str | None:
+        return self.generations.stamp()

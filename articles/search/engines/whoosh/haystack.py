@@ -32,10 +32,14 @@ class WhooshBackend(PlanBackendMixin, BaseSearchBackend):
         if self._engine is None:
             from haystack import connections
 
+            from articles.search.index.document import document_version
+
             fields = connections[self.connection_alias].get_unified_index().all_searchfields()
             _, schema = build_schema(fields)
             cache_mb = int(getattr(settings, "PORTAL_SEARCH_CACHE_MB", SEARCH_CACHE_MB))
-            self._engine = WhooshEngine(self.path, schema, cache_mb=cache_mb)
+            self._engine = WhooshEngine(
+                self.path, schema, cache_mb=cache_mb, stamp=document_version()
+            )
         return self._engine
 
 

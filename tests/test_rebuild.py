@@ -1,0 +1,206 @@
+"""A full rebuild beside the serving index: search never goes blank, edits
+made meanwhile survive the switch, a killed build changes nothing, and a
+start on an up-to-date index does not rebuild.
+
+Each test runs the portal's own commands in separate processes on a data
+folder of its own (SQLite file and Whoosh index), as a server would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.processes import finish as _finish
+from tests.processes import run_script
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+SETUP = """
+import django
+django.setup()
+from articles.models import Article, Province
+provinces = list(Province.objects.order_by("slug").values_list("slug", flat=True)[:6])
+body = " ".join(
+    f"Đoạn {n}: Sở Thông tin và Truyền thông triển khai chuyển đổi số, hạ tầng viễn "
+    "thông, bưu điện văn hóa xã và chữ ký số cho các cơ quan nhà nước." for n in range(40)
+)
+for n in range(int(__import__("sys").argv[1])):
+    Article.objects.create(
+        title=f"Bài {n} về chuyển đổi số và viễn thông",
+        body=body,
+        source_file=f"seed-{n}.txt",
+        province=Province.objects.get(slug=provinces[n % 6]),
+        date_precision="unknown",
+    )
+"""
+
+SEARCHER = """
+import json, os, sys, time
+import django
+django.setup()
+from articles.search.service import SearchParams, search
+
+stop, root = sys.argv[1], sys.argv[2]
+queries = ["chuyển đổi số", "vien thong", "bưu điện văn hóa xã"]
+seen = {q: [] for q in queries}
+during = 0
+while not os.path.exists(stop):
+    building = os.path.exists(os.path.join(root, "BUILDING"))
+    for q in queries:
+        seen[q].append(search(SearchParams(q=q)).exact_total)
+    during += building
+    time.sleep(0.01)
+print(json.dumps({"seen": {q: min(v) for q, v in seen.items()}, "during": during}))
+"""
+
+EDITOR = """
+import sys, time
+import django
+django.setup()
+from articles.models import Article
+from articles.search.index.queue import drain
+
+root = sys.argv[1]
+ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+edited = []
+while not __import__("os").path.exists(root + "/BUILDING"):
+    time.sleep(0.01)
+for n, pk in enumerate(ids[:6]):
+    article = Article.objects.get(pk=pk)
+    article.title = f"Bài sửa khixaylai{n} về mạng băng rộng"
+    article.save()
+    drain()
+    edited.append(pk)
+    time.sleep(0.05)
+print(len(edited))
+"""
+
+CHECK = """
+import json, sys
+import django
+django.setup()
+from articles.search.service import SearchParams, search
+found = [search(SearchParams(q=f"khixaylai{n}")).exact_total for n in range(6)]
+totals = {q: search(SearchParams(q=q)).exact_total for q in ["chuyển đổi số", "vien thong"]}
+print(json.dumps({"found": found, "totals": totals}))
+"""
+
+
+def _environment(folder: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PORTAL_DATA_DIR": str(folder),
+        "DATABASE_URL": f"sqlite:///{folder / 'portal.sqlite3'}",
+        "WHOOSH_INDEX_PATH": str(folder / "index"),
+        "PORTAL_LOG_LEVEL": "WARNING",
+    }
+
+
+def _manage(env: dict, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _script(env: dict, code: str, *args: str) -> subprocess.Popen:
+    return run_script(code, env, *args)
+
+
+@pytest.fixture
+def archive(tmp_path):
+    env = _environment(tmp_path)
+    _manage(env, "migrate", "-v0")
+    _finish(_script(env, SETUP, "120"))
+    _manage(env, "build_index", "--workers", "2")
+    return env, tmp_path / "index"
+
+
+def _generations(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("g"))
+
+
+def test_searches_through_a_rebuild_keep_every_result_and_edits_survive(archive, tmp_path):
+    env, root = archive
+    stop = tmp_path / "stop"
+    before = json.loads(_finish(_script(env, CHECK)))["totals"]
+    assert before == {"chuyển đổi số": 120, "vien thong": 120}
+
+    searcher = _script(env, SEARCHER, str(stop), str(root))
+    editor = _script(env, EDITOR, str(root))
+    time.sleep(1.0)  # the searcher is up and searching
+    _manage(env, "build_index", "--workers", "2")
+    stop.touch()
+    assert _finish(editor) == "6"
+    searched = json.loads(_finish(searcher))
+
+    # Every search during the build found everything it found before.
+    assert searched["during"] > 0
+    assert searched["seen"]["chuyển đổi số"] == 120
+    assert searched["seen"]["vien thong"] == 120
+    assert searched["seen"]["bưu điện văn hóa xã"] == 120
+    # The edits made during the build are in the index that serves after it.
+    after = json.loads(_finish(_script(env, CHECK)))
+    assert after["found"] == [1] * 6
+    assert after["totals"] == before
+    assert not (root / "BUILDING").exists()
+    assert len(_generations(root)) <= 2  # the serving one and the one before
+
+
+def test_a_killed_rebuild_leaves_the_old_index_serving(archive):
+    env, root = archive
+    serving = (root / "CURRENT").read_text().strip()
+    build = subprocess.Popen(
+        [sys.executable, "manage.py", "build_index", "--workers", "2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (root / "BUILDING").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.5)
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait()
+
+    assert (root / "CURRENT").read_text().strip() == serving
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
+    leftovers = [name for name in _generations(root) if name != serving]
+    assert leftovers  # the dead build's folder, until the next cleanup
+
+    _manage(env, "build_index", "--workers", "2")
+    current = (root / "CURRENT").read_text().strip()
+    assert not set(leftovers) & set(_generations(root))
+    assert set(_generations(root)) <= {current, serving}
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
+
+
+def test_starting_on_an_up_to_date_index_does_not_rebuild(archive):
+    env, root = archive
+    serving = (root / "CURRENT").read_text().strip()
+    started = time.monotonic()
+    out = _manage(env, "sync_index", "--at-start")
+    assert "không cần lập lại" in out
+    assert time.monotonic() - started < 30
+    assert (root / "CURRENT").read_text().strip() == serving
+
+    # An index made by other code (another stamp) is rebuilt beside it.
+    (root / serving / "portal-version").write_text("older-code\n")
+    out = _manage(env, "sync_index", "--at-start")
+    assert "phiên bản mã khác" in out
+    assert (root / "CURRENT").read_text().strip() != serving
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
