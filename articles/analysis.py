@@ -53,12 +53,32 @@ class Analysis:
     folded: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     words_folded: list[str] = field(default_factory=list)
+    # What the streams are made of, in order: pyvi's words (syllables joined
+    # by "_"), single syllables and protected tokens; enough to rebuild them.
+    pieces: list[str] = field(default_factory=list)
 
     def extend(self, other: Analysis) -> None:
         self.syllables += other.syllables
         self.folded += other.folded
         self.words += other.words
         self.words_folded += other.words_folded
+        self.pieces += other.pieces
+
+    @classmethod
+    def from_pieces(cls, pieces: list[str]) -> Analysis:
+        """The analysis whose ``pieces`` these are, without segmenting again."""
+        result = cls(pieces=pieces)
+        folded_pieces = fold(" ".join(pieces)).split(" ") if pieces else []
+        for piece, folded in zip(pieces, folded_pieces, strict=True):
+            if "_" in piece:
+                result.syllables += piece.split("_")
+                result.folded += folded.split("_")
+                result.words.append(piece)
+                result.words_folded.append(folded)
+            else:
+                result.syllables.append(piece)
+                result.folded.append(folded)
+        return result
 
 
 def segment(text: str) -> list[str]:
@@ -90,6 +110,7 @@ def _add_plain(result: Analysis, text: str, use_segmenter: bool) -> None:
         folded = [fold(s) for s in syllables]
         result.syllables += syllables
         result.folded += folded
+        result.pieces.append("_".join(syllables))
         if len(syllables) > 1:
             result.words.append("_".join(syllables))
             result.words_folded.append("_".join(folded))
@@ -98,6 +119,7 @@ def _add_plain(result: Analysis, text: str, use_segmenter: bool) -> None:
 def _add_protected(result: Analysis, token: str) -> None:
     result.syllables.append(token)
     result.folded.append(fold(token))
+    result.pieces.append(token)
     # The parts of a document number are findable on their own too
     # ("NĐ-CP", "2011"), after the whole.
     if "/" in token:
@@ -105,6 +127,7 @@ def _add_protected(result: Analysis, token: str) -> None:
             if part:
                 result.syllables.append(part)
                 result.folded.append(fold(part))
+                result.pieces.append(part)
 
 
 def analyze(text: str, *, use_segmenter: bool = True) -> Analysis:

@@ -360,6 +360,29 @@ class IndexQueueEntry(models.Model):
         return f"bài #{self.article_id}"
 
 
+class ArticleAnalysis(models.Model):
+    """An article's analysis (its word segmentation), kept so that it is done
+    once: a rebuild reads it instead of segmenting again.
+
+    Valid while ``version`` is the analysis code's (``articles.analysis_store``)
+    and ``digest`` the article's title and body's; otherwise redone.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
+    )
+    version = models.CharField(max_length=32)
+    digest = models.CharField(max_length=64)
+    tokens = models.BinaryField()
+
+    class Meta:
+        verbose_name = "phân tích từ của bài"
+        verbose_name_plural = "phân tích từ của bài"
+
+    def __str__(self) -> str:
+        return f"bài #{self.article_id} ({self.version})"
+
+
 def attach_ict_fields(articles: Iterable[Article], fields: Iterable[IctField]) -> None:
     """Fill in ``ict_fields`` of many articles with one query on the link table.
 

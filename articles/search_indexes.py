@@ -11,6 +11,7 @@ from itertools import pairwise
 
 from haystack import indexes
 
+from articles import analysis_store
 from articles.analysis import Analysis, analyze
 from articles.models import Article, DatePrecision
 from articles.provinces import metadata_token, unit_token
@@ -99,8 +100,11 @@ class ArticleIndex(indexes.SearchIndex, indexes.Indexable):
         return Article.objects.with_relations()
 
     def full_prepare(self, obj: Article) -> dict:
-        # Analyze title and body once per document, not once per field.
-        self._analysis_cache = (analyze(obj.title), analyze(obj.body))
+        # Title and body analysed once per document, not once per field, and
+        # read back from where it was kept when still valid (a batch brings
+        # them all at once: ``document.documents``).
+        pair = getattr(obj, "prepared_analysis", None)
+        self._analysis_cache = pair or analysis_store.analyses([obj])[obj.pk]
         try:
             return super().full_prepare(obj)
         finally:

@@ -23,7 +23,14 @@ def article_index():
 
 
 def documents(articles: Iterable[Article]) -> list[Document]:
+    """The articles' documents, their analyses read back where kept (``analysis_store``)."""
+    from articles import analysis_store
+
+    articles = list(articles)
+    analyses = analysis_store.analyses(articles)
     index = article_index()
+    for article in articles:
+        article.prepared_analysis = analyses[article.pk]
     return [index.full_prepare(article) for article in articles]
 
 
@@ -33,6 +40,7 @@ _SOURCES = (
     "text.py",
     "analysis.py",
     "segmenter.py",
+    "analysis_store.py",
     "provinces.py",
     "search_indexes.py",
     "search/engines/whoosh/schema.py",
