@@ -10,6 +10,7 @@ from functools import wraps
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from articles.search.engines.base import SearchUnavailable
 from articles.search.service import SearchOutcome, SearchParams
 from articles.search.service import search as run_search
 
@@ -53,7 +54,7 @@ def serialize_outcome(outcome: SearchOutcome, request: HttpRequest) -> dict:
         "results": results,
         "facets": facets,
         "suggestion": outcome.suggestion or None,
-        # Results past ``exact_total`` hold only the query's weightiest words.
+        # Results past ``exact_total`` are the nearest ones, without every word.
         "exact_total": outcome.exact_total if outcome.exact_total is not None else outcome.total,
     }
 
@@ -68,6 +69,8 @@ def json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except SearchUnavailable:
+            raise  # a 503 (portal.unavailable), not a failure of ours
         except Exception:
             logger.exception("Internal error in %s %s", request.method, request.path)
             body = {"error": "Lỗi máy chủ; yêu cầu chưa được xử lý, hãy thử lại sau."}

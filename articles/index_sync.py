@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from articles.models import Article
 from articles.search.engines import get_engine
+from articles.search.engines.base import SearchUnavailable
 from articles.search.index.document import document_version, documents
 from articles.search.index.queue import drain, pending_count
 
@@ -102,20 +103,27 @@ def bring_up_to_date(
     Returns what was done, in Vietnamese."""
     engine = get_engine()
     version = document_version()
-    stamp = engine.format_stamp()
-    diff = compare()
-    reason = ""
-    if stamp != version:
-        reason = "chỉ mục được tạo bởi phiên bản mã khác"
-    elif len(diff.missing) > REBUILD_ABOVE:
-        reason = f"chỉ mục thiếu {len(diff.missing)} bài"
+    diff, reason = _why_rebuild(engine.format_stamp(), version)
     if reason:
         ids = sorted(published_ids())
         report = engine.rebuild(ids, workers=workers, log=log, stamp=version)
         drain(timeout=timeout)
         took = f"{report.documents} bài trong {report.seconds:.0f} s"
         return f"Đã lập lại chỉ mục ({reason}): {took}."
-    if diff.in_sync:
+    if diff is None or diff.in_sync:
         return f"Chỉ mục đã khớp với cơ sở dữ liệu ({diff.indexed} bài): không cần lập lại."
     report = repair(timeout=timeout)
     return f"Đã cập nhật chỉ mục: thêm {report.added}, xóa {report.removed}."
+
+
+def _why_rebuild(stamp: str | None, version: str) -> tuple[IndexDiff | None, str]:
+    """The index compared with the database, and why it must be rebuilt ("" if not)."""
+    try:
+        diff = compare()
+    except SearchUnavailable as damage:
+        return None, f"chỉ mục bị hỏng: {damage}"
+    if stamp != version:
+        return diff, "chỉ mục được tạo bởi phiên bản mã khác"
+    if len(diff.missing) > REBUILD_ABOVE:
+        return diff, f"chỉ mục thiếu {len(diff.missing)} bài"
+    return diff, ""

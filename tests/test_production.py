@@ -205,3 +205,48 @@ def test_links_do_not_repeat_a_huge_query_or_unknown_parameters(client, make_art
     assert "y" * 100 not in html
     assert "x" * 500 not in html
     assert len(huge.content) < len(normal.content) + 20_000
+
+
+# -- a damaged index ------------------------------------------------------------------
+
+
+def _delete_terms(folder: Path) -> None:
+    for path in folder.glob("*.trm"):
+        path.unlink()
+
+
+def _empty_contents(folder: Path) -> None:
+    for path in folder.glob("_MAIN_*.toc"):
+        path.write_bytes(b"")
+
+
+def _corrupt_postings(folder: Path) -> None:
+    for path in folder.glob("*.trm"):
+        path.write_bytes(b"\x00\xff" * (path.stat().st_size // 2 + 8))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("damage", [_delete_terms, _empty_contents, _corrupt_postings])
+def test_a_damaged_index_answers_503_and_says_why(client, make_article, index_now, caplog, damage):
+    from django.core.management import CommandError, call_command
+
+    from articles.search.engines import get_engine
+
+    with index_now:
+        article = make_article("Quảng Ngãi đẩy mạnh chuyển đổi số", province="quang-ngai")
+    engine = get_engine()
+    damage(engine.path)
+    engine.close()  # as a restarted worker would, opening the damaged files
+
+    with caplog.at_level(logging.ERROR, logger="articles.search"):
+        page = client.get("/tim-kiem/", {"q": "chuyển đổi số"})
+    assert page.status_code == 503 and page["Retry-After"]
+    assert "Tìm kiếm tạm thời chưa dùng được" in page.content.decode()
+    assert any("Search unavailable" in r.getMessage() for r in caplog.records)
+    api = client.get("/api/search", {"q": "chuyển đổi số"})
+    assert api.status_code == 503 and "error" in api.json()
+    # Pages that need no search keep working.
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+    with pytest.raises(CommandError, match="bị hỏng"):
+        call_command("sync_index", "--dry-run")

@@ -204,3 +204,41 @@ def test_starting_on_an_up_to_date_index_does_not_rebuild(archive):
     assert "phiên bản mã khác" in out
     assert (root / "CURRENT").read_text().strip() != serving
     assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
+
+
+def test_every_kind_of_damage_is_repaired_by_a_rebuild(archive):
+    env, root = archive
+
+    def serving() -> Path:
+        return root / (root / "CURRENT").read_text().strip()
+
+    def damaged_search_fails() -> None:
+        failed = _script(env, CHECK)
+        _, err = failed.communicate(timeout=60)
+        assert failed.returncode != 0 and "SearchUnavailable" in err
+
+    # A deleted segment file; the start of the portal rebuilds it.
+    for path in serving().glob("*.trm"):
+        path.unlink()
+    damaged_search_fails()
+    assert "bị hỏng" in _manage(env, "sync_index", "--at-start")
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
+
+    # Corrupt postings, then an empty table of contents: build_index repairs both.
+    for path in serving().glob("*.pst"):
+        path.write_bytes(b"\x00\xff" * 64)
+    _manage(env, "build_index", "--workers", "2")
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
+    for path in serving().glob("_MAIN_*.toc"):
+        path.write_bytes(b"")
+    damaged_search_fails()
+    _manage(env, "build_index", "--workers", "2")
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
+
+    # An emptied folder: nothing found, the check says what is missing, a rebuild refills.
+    for path in serving().iterdir():
+        if path.is_file():
+            path.unlink()
+    assert "Cần thêm 120" in _manage(env, "sync_index", "--dry-run")
+    _manage(env, "build_index", "--workers", "2")
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120

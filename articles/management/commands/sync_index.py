@@ -8,7 +8,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from articles import index_sync
-from articles.search.engines.base import IndexLocked
+from articles.search.engines.base import IndexLocked, SearchUnavailable
 
 
 class Command(BaseCommand):
@@ -45,7 +45,12 @@ class Command(BaseCommand):
             self.stdout.write(done)
             return
         if dry_run:
-            diff = index_sync.compare()
+            try:
+                diff = index_sync.compare()
+            except SearchUnavailable as damage:
+                raise CommandError(
+                    f"Chỉ mục tìm kiếm bị hỏng ({damage}). Chạy build_index để lập lại."
+                ) from damage
             self.stdout.write(
                 f"Cơ sở dữ liệu: {diff.database} bài đã xuất bản; chỉ mục: {diff.indexed} bài; "
                 f"{diff.pending} thay đổi đang chờ."
@@ -63,6 +68,10 @@ class Command(BaseCommand):
             return
         try:
             report = index_sync.repair(full=full, timeout=timeout)
+        except SearchUnavailable as damage:
+            raise CommandError(
+                f"Chỉ mục tìm kiếm bị hỏng ({damage}). Chạy build_index để lập lại."
+            ) from damage
         except IndexLocked as error:
             raise CommandError(
                 "Chỉ mục đang bị một tiến trình khác khóa ghi; hãy chạy lại sau."

@@ -11,13 +11,17 @@ was not written yet.
 
 from __future__ import annotations
 
+import pickle
+import struct
 import threading
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.fields import NUMERIC, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.index import LockError
 from whoosh.scoring import BM25F
 
@@ -36,6 +40,22 @@ from articles.search.engines.whoosh.spellings import Spellings
 from articles.search.engines.whoosh.store import LRU, DecodedStore
 from articles.search.engines.whoosh.translate import translate
 from articles.search.plan import EngineResult, QueryPlan
+
+# What reading a damaged index raises (a missing or truncated file, corrupt
+# postings, an empty table of contents): the search is unavailable.
+DAMAGE = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    whoosh_index.IndexError,
+    FileFormatError,
+)
 
 # Memory for decoded posting lists per process (PORTAL_SEARCH_CACHE_MB).
 SEARCH_CACHE_MB = 96
@@ -203,10 +223,21 @@ class WhooshEngine(SearchEngine):
                         searcher, self._segments, self._postings, self._decoded
                     )
                     self._forget_old_segments(self._snapshot.segment_ids)
-            except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+            except DAMAGE as exc:
                 self._searcher = None
                 raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
             return self._snapshot
+
+    def _reading(self, read):
+        """``read()`` under the lock; a damaged index raises ``SearchUnavailable``."""
+        with self._lock:
+            try:
+                return read()
+            except SearchUnavailable:
+                raise
+            except DAMAGE as exc:
+                self.close()
+                raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def _forget_old_segments(self, current: set[str]) -> None:
         for segid in [s for s in self._segments if s not in current]:
@@ -217,7 +248,7 @@ class WhooshEngine(SearchEngine):
         self._postings.drop(lambda key: key[0] not in current)
 
     def search(self, plan: QueryPlan) -> EngineResult:
-        with self._lock:
+        def read() -> EngineResult:
             # One snapshot for the whole query: refreshing could close the
             # searcher this query reads.
             snapshot = self.snapshot()
@@ -225,24 +256,29 @@ class WhooshEngine(SearchEngine):
             hits = [(snapshot.article_id(docnum), score) for docnum, score in ranked]
             return EngineResult(total=total, hits=hits, facets=facets)
 
+        return self._reading(read)
+
     def document_frequencies(self, field: str, terms: Iterable[str]) -> dict[str, int]:
-        with self._lock:
+        def read() -> dict[str, int]:
             snapshot = self.snapshot()
             return {term: snapshot.doc_frequency(field, term) for term in terms}
 
+        return self._reading(read)
+
     def spelling_variants(self, folded: str) -> dict[str, int]:
-        with self._lock:
+        def read() -> dict[str, int]:
             snapshot = self.snapshot()
             if snapshot.spellings is None:
                 snapshot.spellings = Spellings(snapshot.searcher.reader())
             return snapshot.spellings.variants(folded)
 
+        return self._reading(read)
+
     def doc_count(self) -> int:
         return self.snapshot().doc_count
 
     def indexed_ids(self) -> set[int]:
-        with self._lock:
-            return self.snapshot().article_ids()
+        return self._reading(lambda: self.snapshot().article_ids())
 
     # -- writing ---------------------------------------------------------------------
 
