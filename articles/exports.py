@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
+from articles import limits
 from articles.models import Article
 from articles.search.service import SearchParams, search
 from articles.structured_data import iso_date, publisher_name
@@ -187,10 +188,18 @@ def json_stream(plan: ExportPlan, absolute: Callable[[str], str]) -> Iterator[st
 
 def _response(
     request: HttpRequest, stream: Callable, content_type: str, extension: str
-) -> StreamingHttpResponse:
-    plan = plan_export(request.GET)
+) -> StreamingHttpResponse | HttpResponse:
+    slot = limits.take_slot("export", settings.PORTAL_EXPORT_SLOTS)
+    if slot is None:
+        return limits.too_busy()
+    try:
+        plan = plan_export(request.GET)
+    except BaseException:
+        slot.close()
+        raise
     response = StreamingHttpResponse(
-        stream(plan, request.build_absolute_uri), content_type=content_type
+        limits.holding(slot, stream(plan, request.build_absolute_uri)),
+        content_type=content_type,
     )
     response["Content-Disposition"] = f'attachment; filename="{plan.file_stem}.{extension}"'
     response["X-Export-Total"] = str(plan.total)
@@ -199,10 +208,10 @@ def _response(
 
 
 @require_GET
-def export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_csv(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     return _response(request, csv_stream, "text/csv; charset=utf-8", "csv")
 
 
 @require_GET
-def export_json(request: HttpRequest) -> StreamingHttpResponse:
+def export_json(request: HttpRequest) -> StreamingHttpResponse | HttpResponse:
     return _response(request, json_stream, "application/json; charset=utf-8", "json")

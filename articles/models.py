@@ -383,6 +383,22 @@ class ArticleAnalysis(models.Model):
         return f"bài #{self.article_id} ({self.version})"
 
 
+class LoginFailure(models.Model):
+    """A wrong password at the admin's login, counted by ``portal.login_throttle``."""
+
+    address = models.CharField(max_length=64)
+    username = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "lần đăng nhập sai"
+        verbose_name_plural = "lần đăng nhập sai"
+        indexes = [models.Index(fields=["address", "username"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} từ {self.address}"
+
+
 def attach_ict_fields(articles: Iterable[Article], fields: Iterable[IctField]) -> None:
     """Fill in ``ict_fields`` of many articles with one query on the link table.
 

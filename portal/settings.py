@@ -172,6 +172,12 @@ PORTAL_INDEX_LOCK_TIMEOUT = float(os.environ.get("PORTAL_INDEX_LOCK_TIMEOUT", "1
 PORTAL_IMPORT_MAX_BYTES = int(os.environ.get("PORTAL_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 PORTAL_SEARCH_PAGE_SIZE = 20
 PORTAL_EXPORT_MAX_ROWS = int(os.environ.get("PORTAL_EXPORT_MAX_ROWS", "10000"))
+# Exports running at once on the whole server (articles/limits.py); more wait (429).
+PORTAL_EXPORT_SLOTS = int(os.environ.get("PORTAL_EXPORT_SLOTS", "2"))
+# Wrong admin passwords allowed per address and user name within the window
+# (portal/login_throttle.py); beyond, logins are refused (429) until it passes.
+PORTAL_LOGIN_MAX_FAILURES = int(os.environ.get("PORTAL_LOGIN_MAX_FAILURES", "5"))
+PORTAL_LOGIN_WINDOW_SECONDS = int(os.environ.get("PORTAL_LOGIN_WINDOW_SECONDS", "900"))
 
 # -- production switches ------------------------------------------------------
 #
@@ -192,7 +198,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = PORTAL_HTTPS and env_bool("PORTAL_HSTS_SUBDOMAI
 # The header's preload flag alone enrolls nothing; submitting the domain to
 # the browsers' list is a separate, deliberate step.
 SECURE_HSTS_PRELOAD = PORTAL_HTTPS and env_bool("PORTAL_HSTS_PRELOAD", True)
-if env_bool("PORTAL_BEHIND_PROXY", False):
+PORTAL_BEHIND_PROXY = env_bool("PORTAL_BEHIND_PROXY", False)
+if PORTAL_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy of every response (portal/security.py): the pages

@@ -5,6 +5,7 @@ and links never repeat more of a request than was searched."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 REPO = Path(__file__).resolve().parents[1]
 MANAGE = [sys.executable, str(REPO / "manage.py")]
@@ -250,3 +252,49 @@ def test_a_damaged_index_answers_503_and_says_why(client, make_article, index_no
 
     with pytest.raises(CommandError, match="bị hỏng"):
         call_command("sync_index", "--dry-run")
+
+
+# -- limits on heavy requests and on logins ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_exports_beyond_the_slots_wait_with_429(client, make_article, index_now, settings):
+    from articles import limits
+
+    with index_now:
+        make_article("Bài để xuất")
+    settings.PORTAL_EXPORT_SLOTS = 2
+    held = [limits.take_slot("export", 2) for _ in range(2)]
+    assert all(held)  # what two exports in other workers would hold
+    busy = client.get("/tim-kiem/xuat.csv")
+    assert busy.status_code == 429 and int(busy["Retry-After"]) > 0
+    assert "thử lại" in busy.content.decode()
+    held.pop().close()
+    done = client.get("/tim-kiem/xuat.csv")
+    assert done.status_code == 200
+    assert "Bài để xuất" in b"".join(done.streaming_content).decode()
+    # The finished export gave its slot back.
+    again = limits.take_slot("export", 2)
+    assert again is not None
+    again.close()
+    held.pop().close()
+
+
+@pytest.mark.django_db
+def test_admin_logins_are_throttled_after_repeated_failures(client, django_user_model, settings):
+    from articles.models import LoginFailure
+
+    settings.PORTAL_LOGIN_MAX_FAILURES = 5
+    django_user_model.objects.create_superuser("bientap", "b@example.vn", "mat-khau-dung-1")
+    for _ in range(5):
+        wrong = client.post("/admin/login/", {"username": "bientap", "password": "sai"})
+        assert wrong.status_code == 200  # the form again, with its error
+    refused = client.post("/admin/login/", {"username": "bientap", "password": "mat-khau-dung-1"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Đăng nhập sai quá nhiều lần" in refused.content.decode()
+
+    # Once the window has passed, the right password gets in and clears the count.
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(hours=1))
+    allowed = client.post("/admin/login/", {"username": "bientap", "password": "mat-khau-dung-1"})
+    assert allowed.status_code == 302
+    assert not LoginFailure.objects.filter(username="bientap").exists()
