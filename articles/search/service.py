@@ -289,7 +289,7 @@ def _retrieve(parsed: ParsedQuery, params: SearchParams) -> tuple[EngineResult, 
     """The page of results and how many articles hold every word.
 
     Every group of the query is required first; when that finds fewer than
-    ``FEW_RESULTS``, the articles that hold the weightiest words follow those
+    ``FEW_RESULTS``, the nearest partial matches follow those
     that hold them all (``planner.relaxed``).
     """
     engine = get_engine()
@@ -316,11 +316,17 @@ def _retrieve(parsed: ParsedQuery, params: SearchParams) -> tuple[EngineResult, 
     everything = engine.search(replace(loose, offset=0, limit=offset + params.page_size + 1))
     if everything.total <= strict.total:
         return strict, strict.total
-    exact = engine.search(replace(plan, offset=0, limit=strict.total, facets=()))
-    seen = {pk for pk, _ in exact.hits}
-    ranked = exact.hits + [hit for hit in everything.hits if hit[0] not in seen]
+    # On the first page the strict search usually holds every exact match already.
+    whole = offset == 0 and len(strict.hits) == strict.total
+    exact = strict.hits if whole else _exact_hits(engine, plan, strict.total)
+    seen = {pk for pk, _ in exact}
+    ranked = exact + [hit for hit in everything.hits if hit[0] not in seen]
     page = ranked[offset : offset + params.page_size]
     return EngineResult(everything.total, page, everything.facets), strict.total
+
+
+def _exact_hits(engine, plan, count: int) -> list[tuple[int, float]]:
+    return engine.search(replace(plan, offset=0, limit=count, facets=())).hits
 
 
 def _frequency(engine) -> Callable[[Clause], int]:
