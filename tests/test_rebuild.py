@@ -8,6 +8,7 @@ folder of its own (SQLite file and Whoosh index), as a server would.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -172,10 +173,15 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(archive):
     )
     deadline = time.monotonic() + 60
     while not (root / "BUILDING").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.5)
-    os.killpg(build.pid, signal.SIGKILL)
-    build.wait()
+        time.sleep(0.002)
+    # Holding the writers' lock, as an editor's save does, keeps the build
+    # from switching however fast it runs: it is killed half done.
+    with open(root / "write.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert (root / "CURRENT").read_text().strip() == serving, "the build ended first"
+        time.sleep(0.5)
+        os.killpg(build.pid, signal.SIGKILL)
+        build.wait()
 
     assert (root / "CURRENT").read_text().strip() == serving
     assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
