@@ -8,6 +8,7 @@ folder of its own (SQLite file and Whoosh index), as a server would.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -142,7 +143,16 @@ def test_searches_through_a_rebuild_keep_every_result_and_edits_survive(archive,
     searcher = _script(env, SEARCHER, str(stop), str(root))
     editor = _script(env, EDITOR, str(root))
     time.sleep(1.0)  # the searcher is up and searching
-    _manage(env, "build_index", "--workers", "2")
+    build = subprocess.Popen(
+        [sys.executable, "manage.py", "build_index", "--workers", "2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _hold_switch_while_building(root, seconds=1.0)  # however fast the build, searches see it
+    assert build.wait(timeout=300) == 0, build.stderr.read()[-3000:]
     stop.touch()
     assert _finish(editor) == "6"
     searched = json.loads(_finish(searcher))
@@ -160,6 +170,28 @@ def test_searches_through_a_rebuild_keep_every_result_and_edits_survive(archive,
     assert len(_generations(root)) <= 2  # the serving one and the one before
 
 
+def _wait_for_build(root: Path) -> None:
+    deadline = time.monotonic() + 60
+    while not (root / "BUILDING").exists() and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
+@contextlib.contextmanager
+def _writers_lock(root: Path):
+    """The lock an editor's save holds: a build cannot switch meanwhile."""
+    with open(root / "write.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _hold_switch_while_building(root: Path, seconds: float) -> None:
+    serving = (root / "CURRENT").read_text().strip()
+    _wait_for_build(root)
+    with _writers_lock(root):
+        assert (root / "CURRENT").read_text().strip() == serving, "the build ended first"
+        time.sleep(seconds)
+
+
 def test_a_killed_rebuild_leaves_the_old_index_serving(archive):
     env, root = archive
     serving = (root / "CURRENT").read_text().strip()
@@ -171,13 +203,10 @@ def test_a_killed_rebuild_leaves_the_old_index_serving(archive):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while not (root / "BUILDING").exists() and time.monotonic() < deadline:
-        time.sleep(0.002)
-    # Holding the writers' lock, as an editor's save does, keeps the build
-    # from switching however fast it runs: it is killed half done.
-    with open(root / "write.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    _wait_for_build(root)
+    # Holding the writers' lock keeps the build from switching however fast
+    # it runs: it is killed half done.
+    with _writers_lock(root):
         assert (root / "CURRENT").read_text().strip() == serving, "the build ended first"
         time.sleep(0.5)
         os.killpg(build.pid, signal.SIGKILL)
