@@ -60,6 +60,11 @@ def compare() -> IndexDiff:
     )
 
 
+def damage() -> list[str]:
+    """What is damaged in the index, after reading all of it back."""
+    return get_engine().verify()
+
+
 def _chunks(ids: Iterable[int], size: int = BATCH) -> Iterator[list[int]]:
     ids = list(ids)
     for start in range(0, len(ids), size):

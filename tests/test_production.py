@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -251,6 +252,40 @@ def test_a_damaged_index_answers_503_and_says_why(client, make_article, index_no
     assert client.get(article.get_absolute_url()).status_code == 200
 
     with pytest.raises(CommandError, match="bị hỏng"):
+        call_command("sync_index", "--dry-run")
+
+
+def _flip_posting_bytes(folder: Path) -> None:
+    """A few bytes changed inside the posting lists, as a failing disk does."""
+    for path in folder.glob("*.pst"):
+        data = bytearray(path.read_bytes())
+        for at in range(len(data) // 3, len(data) // 3 + 6):
+            data[at] ^= 0x01
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.django_db
+def test_postings_damaged_without_a_decoding_error_are_found_by_the_check(
+    client, make_article, index_now
+):
+    from django.core.management import CommandError, call_command
+
+    from articles.search.engines import get_engine
+
+    with index_now:
+        for n in range(12):
+            make_article(f"Bài {n}: chuyển đổi số ở Quảng Ngãi", province="quang-ngai")
+    out = StringIO()
+    call_command("sync_index", "--dry-run", stdout=out)
+    assert "khớp" in out.getvalue()  # edits committed one by one check out whole
+
+    engine = get_engine()
+    _flip_posting_bytes(engine.path)
+    engine.close()
+    # Search still answers: nothing fails to decode, the damage is silent ...
+    assert client.get("/tim-kiem/", {"q": "chuyển đổi số"}).status_code == 200
+    # ... until the check reads the files back.
+    with pytest.raises(CommandError, match=r"bị hỏng: tệp MAIN_\w+\.pst .*sai tổng kiểm"):
         call_command("sync_index", "--dry-run")
 
 

@@ -284,6 +284,41 @@ def test_snippets_are_escaped_and_marked_whichever_way_typed(corpus, make_articl
     assert "<mark>chuyển</mark>" in hit.snippet
 
 
+def test_a_snippet_costs_the_same_for_a_one_megabyte_article(monkeypatch):
+    from articles.search import highlight
+
+    # Judging one match found in the text is the per-match work of a snippet.
+    judged = 0
+    judge = highlight._Terms.key_of
+
+    def counted(self, raw):
+        nonlocal judged
+        judged += 1
+        return judge(self, raw)
+
+    monkeypatch.setattr(highlight._Terms, "key_of", counted)
+
+    def work(text: str, terms: list[str]) -> tuple[int, str]:
+        nonlocal judged
+        judged = 0
+        highlight._terms.cache_clear()
+        excerpt = highlight.snippet(text, terms)
+        return judged, excerpt
+
+    paragraph = "Sở TT&TT đưa CNTT vào trường học, so với năm trước chỉ số CNTT tăng. "
+    # "bưu" is nowhere: no stretch holds every term, the scan cannot stop early.
+    page, _ = work(paragraph * 300, ["cntt", "số", "bưu"])  # 21 KB
+    huge, excerpt = work(paragraph * 15_000, ["cntt", "số", "bưu"])  # 1 MB, 45,000 matches
+    assert 0 < huge <= page
+    assert "<mark>CNTT</mark>" in excerpt and len(excerpt) < 1_000
+
+    # A match only at the very end is still found: judged once to place the
+    # excerpt, once to mark it.
+    filler = "Tin địa phương về nông nghiệp và giao thông. " * 25_000
+    late, excerpt = work(filler + "Cuối bài mới nói tới CNTT.", ["cntt"])
+    assert late == 2 and "<mark>CNTT</mark>" in excerpt
+
+
 def test_index_follows_save_bulk_update_and_delete(corpus, make_article, index_now):
     with index_now:
         article = make_article("Cổng thông tin điện tử Sơn La", province="son-la")

@@ -51,6 +51,11 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Chỉ mục tìm kiếm bị hỏng ({damage}). Chạy build_index để lập lại."
                 ) from damage
+            damage = index_sync.damage()
+            if damage:
+                raise CommandError(
+                    f"Chỉ mục tìm kiếm bị hỏng: {'; '.join(damage)}. Chạy build_index để lập lại."
+                )
             self.stdout.write(
                 f"Cơ sở dữ liệu: {diff.database} bài đã xuất bản; chỉ mục: {diff.indexed} bài; "
                 f"{diff.pending} thay đổi đang chờ."

@@ -109,6 +109,13 @@ class SearchEngine(ABC):
     def indexed_ids(self) -> set[int]:
         """Ids of the articles the index holds now."""
 
+    @abstractmethod
+    def verify(self) -> list[str]:
+        """What is damaged in the serving index, in Vietnamese (empty: nothing).
+
+        Reads the whole index back, so it is for explicit checks, not requests.
+        """
+
     # -- writing -------------------------------------------------------------------
 
     @abstractmethod

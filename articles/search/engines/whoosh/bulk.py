@@ -19,6 +19,7 @@ from django.db import connections
 from whoosh.filedb.filestore import FileStorage
 
 from articles.search.engines.base import BuildReport
+from articles.search.engines.whoosh import checksums
 from articles.search.engines.whoosh.engine import WhooshEngine, document_key
 from articles.search.engines.whoosh.schema import DJANGO_ID, ID
 
@@ -88,6 +89,7 @@ def build(
         offset = _catch_up(engine, index, target, 0)
         with engine.generations.write_lock(None):
             _catch_up(engine, index, target, offset)
+            checksums.record(target)
             previous = engine.generations.current_name()
             engine.generations.switch(target, stamp)
         documents_now = index.doc_count()

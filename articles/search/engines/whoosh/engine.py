@@ -32,7 +32,7 @@ from articles.search.engines.base import (
     SearchEngine,
     SearchUnavailable,
 )
-from articles.search.engines.whoosh import compat, ranking
+from articles.search.engines.whoosh import checksums, compat, ranking
 from articles.search.engines.whoosh.generations import Generations
 from articles.search.engines.whoosh.schema import DJANGO_ID, ID
 from articles.search.engines.whoosh.snapshot import Segment, Snapshot
@@ -106,6 +106,7 @@ class WhooshWriter(IndexWriter):
     def commit(self) -> None:
         try:
             self._writer.commit()
+            checksums.record(self.engine.path)
             self.engine.generations.note_changes(sorted(self.changed))
         finally:
             self._lock.__exit__(None, None, None)
@@ -280,6 +281,16 @@ class WhooshEngine(SearchEngine):
     def indexed_ids(self) -> set[int]:
         return self._reading(lambda: self.snapshot().article_ids())
 
+    def verify(self) -> list[str]:
+        with self._lock:
+            self._follow()
+            problems = checksums.verify(self.path)
+        try:
+            self.indexed_ids()
+        except SearchUnavailable as damage:
+            problems.append(str(damage))
+        return problems
+
     # -- writing ---------------------------------------------------------------------
 
     def writer(self, timeout: float | None = None) -> WhooshWriter:
@@ -297,6 +308,7 @@ class WhooshEngine(SearchEngine):
             storage = FileStorage(str(self.path))
             self.path.mkdir(parents=True, exist_ok=True)
             self._index = storage.create_index(self.schema)
+            checksums.record(self.path)
             if self.generations.new_stamp:
                 self.generations.set_stamp(self.generations.new_stamp)
 
