@@ -37,6 +37,7 @@ def run(port: int, path: str, concurrency: int, requests: int, seconds: float) -
     lock = threading.Lock()
     latencies: list[float] = []
     errors: list[str] = []
+    statuses: dict[int, int] = {}
     remaining = [requests]
     deadline = time.monotonic() + seconds
 
@@ -56,6 +57,8 @@ def run(port: int, path: str, concurrency: int, requests: int, seconds: float) -
                 response = conn.getresponse()
                 response.read()
                 ok = response.status == 200
+                with lock:
+                    statuses[response.status] = statuses.get(response.status, 0) + 1
             except (OSError, http.client.HTTPException) as exc:
                 ok = False
                 conn.close()
@@ -81,6 +84,7 @@ def run(port: int, path: str, concurrency: int, requests: int, seconds: float) -
         "requests": len(latencies),
         "errors": len(errors),
         "error_samples": errors[:5],
+        "statuses": {str(code): count for code, count in sorted(statuses.items())},
         "seconds": round(wall, 2),
         "requests_per_second": round(len(latencies) / wall, 1) if wall else 0.0,
         "p50_ms": round(percentile(latencies, 0.5), 1),
