@@ -51,11 +51,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Chỉ mục tìm kiếm bị hỏng ({damage}). Chạy build_index để lập lại."
                 ) from damage
-            damage = index_sync.damage()
-            if damage:
-                raise CommandError(
-                    f"Chỉ mục tìm kiếm bị hỏng: {'; '.join(damage)}. Chạy build_index để lập lại."
-                )
+            _refuse_if_damaged()
             self.stdout.write(
                 f"Cơ sở dữ liệu: {diff.database} bài đã xuất bản; chỉ mục: {diff.indexed} bài; "
                 f"{diff.pending} thay đổi đang chờ."
@@ -71,6 +67,7 @@ class Command(BaseCommand):
                 if diff.extra:
                     self.stdout.write(f"Thừa: {_sample(diff.extra)}")
             return
+        _refuse_if_damaged()
         try:
             report = index_sync.repair(full=full, timeout=timeout)
         except SearchUnavailable as damage:
@@ -90,6 +87,15 @@ class Command(BaseCommand):
         diff = index_sync.compare()
         self.stdout.write(
             f"Chỉ mục: {diff.indexed} bài, cơ sở dữ liệu: {diff.database} bài đã xuất bản."
+        )
+
+
+def _refuse_if_damaged() -> None:
+    """Stop with what is damaged: repairing documents in a damaged index hides it."""
+    damage = index_sync.damage()
+    if damage:
+        raise CommandError(
+            f"Chỉ mục tìm kiếm bị hỏng: {'; '.join(damage)}. Chạy build_index để lập lại."
         )
 
 
