@@ -265,6 +265,8 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["status", "date"]),
             models.Index(fields=["needs_review"]),
+            # The importer's near-duplicate check looks up articles of a date.
+            models.Index(fields=["date"], name="article_date_idx"),
         ]
 
     def __str__(self) -> str:

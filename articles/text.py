@@ -11,6 +11,8 @@ import unicodedata
 
 # Look-alike letters that appear in scraped text in place of Đ/đ.
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"})
+# A search in C first: translating every line char by char was a tenth of an import.
+_HAS_LOOKALIKE_RE = re.compile("[\u00d0\u00f0\u0189]")
 
 # Old-style tone placement on the closing vowel of oa/oe/uy at the end of a
 # syllable (hoá, khoẻ, uỷ) moved to the canonical one (hóa, khỏe, ủy).
@@ -31,38 +33,40 @@ _TONE_MOVES = {
     "uỹ": "ũy",
     "uỵ": "ụy",
 }
+# The pair ends a syllable and does not follow q ("quý" keeps its mark on y).
+# Starting with a character class, not IGNORECASE alternatives: the engine
+# then skips to the next o or u (ten times faster over an import).
 _TONE_RE = re.compile(
-    r"(?<![qQ\w])(\w*?)(?<![qQ])(" + "|".join(_TONE_MOVES) + r")(?!\w)",
-    re.IGNORECASE,
+    r"[oOuU](?<![qQ].)(?:(?<=[oO])[áàảãạéèẻẽẹÁÀẢÃẠÉÈẺẼẸ]|(?<=[uU])[ýỳỷỹỵÝỲỶỸỴ])(?!\w)"
 )
 
 # kĩ/kỹ, lí/lý, mĩ/mỹ, quí/quý, tỉ/tỷ: whole syllables only, canonical y.
 _IY = {"í": "ý", "ì": "ỳ", "ỉ": "ỷ", "ĩ": "ỹ", "ị": "ỵ"}
-_IY_RE = re.compile(r"(?<!\w)(k|l|m|t|qu)([íìỉĩị])(?!\w)", re.IGNORECASE)
+# The vowel first: the engine skips to it, then looks back for the consonant.
+_IY_RE = re.compile(r"[íìỉĩịÍÌỈĨỊ](?:(?<=\b[kKlLmMtT].)|(?<=\b[qQ][uU].))(?!\w)")
 
 
 def _move_tone(match: re.Match) -> str:
-    prefix, pair = match.group(1), match.group(2)
-    # "quý"/"quỷ": the u belongs to the consonant qu, the mark stays on y.
-    if prefix[-1:].lower() == "q":
-        return match.group(0)
+    pair = match.group(0)
     replacement = _TONE_MOVES[pair.lower()]
     if pair[0].isupper():
         replacement = replacement[0].upper() + replacement[1:]
     if pair[1].isupper():
         replacement = replacement[0] + replacement[1].upper()
-    return prefix + replacement
+    return replacement
 
 
 def _iy(match: re.Match) -> str:
-    vowel = match.group(2)
+    vowel = match.group(0)
     new = _IY[vowel.lower()]
-    return match.group(1) + (new.upper() if vowel.isupper() else new)
+    return new.upper() if vowel.isupper() else new
 
 
 def normalize(text: str) -> str:
     """NFC, look-alike letters fixed, one tone placement, one i/y spelling."""
-    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFC", text)
+    if _HAS_LOOKALIKE_RE.search(text):
+        text = text.translate(_LOOKALIKES)
     text = _TONE_RE.sub(_move_tone, text)
     return _IY_RE.sub(_iy, text)
 
@@ -91,6 +95,12 @@ def unaccent(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_UNACCENT)
     # Marks NFC could not compose onto their letter are dropped as well.
     return _COMBINING_RE.sub("", text) if not text.isascii() else text
+
+
+def unaccent_aligned(text: str) -> str:
+    """Diacritics off letter for letter, case kept: on NFC text every offset
+    stays that of ``text`` (marks NFC could not compose are kept)."""
+    return text.translate(_UNACCENT)
 
 
 def accented_letters() -> dict[str, set[str]]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from articles.importer.phrases import phrase_trie
 from articles.text import fold, normalize
 
 FIELDS_JSON = Path(__file__).resolve().parent.parent / "data" / "fields.json"
@@ -181,12 +182,6 @@ class FieldJudgement:
     uncertain: tuple[str, ...]
 
 
-def _phrase_pattern(phrase: str) -> str:
-    escaped = r"\s+".join(re.escape(part) for part in normalize(phrase).split())
-    # Abbreviations keep their case: "SIM" is not "sim", "IOC" not "ioc".
-    return f"(?-i:{escaped})" if phrase.isupper() else escaped
-
-
 def _key(text: str, case_sensitive: bool) -> str:
     text = " ".join(text.split())
     return text if case_sensitive else text.lower()
@@ -198,14 +193,17 @@ class _Matcher:
 
     def __init__(self, keywords: dict[str, tuple[tuple[str, float], ...]]) -> None:
         self.weights: dict[str, list[tuple[str, float]]] = {}
-        phrases: dict[str, str] = {}
+        words: set[str] = set()
+        abbreviations: set[str] = set()
         for code, entries in keywords.items():
             for phrase, weight in entries:
                 key = _key(normalize(phrase), phrase.isupper())
                 self.weights.setdefault(key, []).append((code, weight))
-                phrases[key] = _phrase_pattern(phrase)
-        alternatives = "|".join(phrases[k] for k in sorted(phrases, key=len, reverse=True))
-        self.regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+                # Abbreviations keep their case: "SIM" is not "sim", "IOC" not "ioc".
+                (abbreviations if phrase.isupper() else words).add(key)
+        anycase = phrase_trie((k.split() for k in words), r"\s+")
+        exact = phrase_trie((k.split() for k in abbreviations), r"\s+")
+        self.regex = re.compile(rf"(?<!\w)(?:{anycase}|(?-i:{exact}))(?!\w)", re.IGNORECASE)
 
     def score(self, text: str, factor: float, scores: dict[str, float]) -> None:
         for match in self.regex.finditer(text):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 
 from articles.importer.errors import SkipInput
 from articles.importer.extraction import ExtractedArticle, extract_articles
@@ -124,7 +125,7 @@ def import_paths(
     report = report if report is not None else ImportReport()
     report.ignored.extend(plan.ignored)
     report.skipped.extend(plan.skipped)
-    importer = _Importer(report)
+    importer = _Importer(report, known_names(f.path.name for f in plan.files))
     if progress:
         progress.start(len(plan.files))
     try:
@@ -152,6 +153,17 @@ def _update_index(report: ImportReport) -> None:
         report.index_updated = True
 
 
+def known_names(names: Iterable[str], chunk: int = 500) -> set[str]:
+    """Which of these file names articles were imported from before: a file
+    never seen needs no look-up of its earlier articles (one query per 500
+    files instead of one per file)."""
+    names, known = sorted(set(names)), set()
+    for start in range(0, len(names), chunk):
+        rows = Article.objects.filter(source_file__in=names[start : start + chunk])
+        known.update(rows.values_list("source_file", flat=True).distinct())
+    return known
+
+
 def raw_fingerprint(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
@@ -163,8 +175,9 @@ def content_fingerprint(title: str, body: str) -> str:
 
 
 class _Importer:
-    def __init__(self, report: ImportReport) -> None:
+    def __init__(self, report: ImportReport, known: set[str]) -> None:
         self.report = report
+        self.known = known  # file names that may have articles in the database
         self.seen_names: dict[str, str] = {}
         self.provinces = {p.name: p for p in Province.objects.all()}
         self.matcher = ProvinceMatcher(
@@ -223,6 +236,7 @@ class _Importer:
             self.report.skipped.append(Skipped(name, f"database error ({exc})"))
             return
         # Counted only once the file's transaction has committed.
+        self.known.add(name)
         self.report.items.extend(results)
         self.report.skipped.extend(line_skips)
         self.report.stale.extend(stale)
@@ -287,6 +301,8 @@ class _Importer:
     # -- the database side -------------------------------------------------
 
     def _existing(self, name: str) -> dict[int, Article]:
+        if name not in self.known:
+            return {}
         return {a.source_item: a for a in Article.objects.filter(source_file=name)}
 
     def _unchanged(self, article: Article) -> ItemResult:
@@ -332,7 +348,14 @@ class _Importer:
         article.import_signals = dict(extracted.signals)
         article.save()
         wanted = [self.ict_fields[code] for code in extracted.fields if code in self.ict_fields]
-        if outcome == Outcome.IMPORTED or set(article.fields.all()) != set(wanted):
+        if outcome == Outcome.IMPORTED:
+            # A new article has no fields yet, and its save queued it for the
+            # index already: one insert, not the manager's three queries.
+            Through = Article.fields.through
+            Through.objects.bulk_create(
+                Through(article_id=article.pk, ictfield_id=field.pk) for field in wanted
+            )
+        elif set(article.fields.all()) != set(wanted):
             article.fields.set(wanted)
         return ItemResult(
             name, extracted.source_item, article.pk, outcome, article.title, tuple(reasons)
@@ -350,14 +373,17 @@ class _Importer:
         others = Article.objects.exclude(
             source_file=article.source_file, source_item=article.source_item
         )
-        same_content = others.filter(fingerprint=article.fingerprint).order_by("pk").first()
-        if same_content is not None:
-            return same_content
-        if article.date is None:
-            return None
-        # Near-duplicates: the same headline (any accents, case) on the same date.
+        # The same text, or (a near-duplicate) the same headline, any accents
+        # and case, on the same date: one query for both.
+        candidates = Q(fingerprint=article.fingerprint)
+        if article.date is not None:
+            candidates |= Q(date=article.date)
+        rows = list(others.filter(candidates).order_by("pk").only("pk", "title", "fingerprint"))
+        for other in rows:
+            if other.fingerprint == article.fingerprint:
+                return other
         title = fold(collapse_spaces(article.title)).rstrip(". ")
-        for other in others.filter(date=article.date).order_by("pk").only("pk", "title"):
+        for other in rows:
             if fold(collapse_spaces(other.title)).rstrip(". ") == title:
                 return other
         return None

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from articles.text import unaccent
+from articles.importer.phrases import phrase_trie
+from articles.text import unaccent, unaccent_aligned
 
 PROVINCES_JSON = Path(__file__).resolve().parent.parent / "data" / "provinces.json"
 DISTRICTS_JSON = Path(__file__).resolve().parent.parent / "data" / "districts.json"
@@ -80,17 +81,16 @@ class ProvinceMatcher:
         self._spellings: dict[str, tuple[str, str]] = {}
         self.names: dict[str, list[str]] = {}
         self._loose: ProvinceMatcher | None = None
-        patterns: dict[str, str] = {}
+        spellings: set[str] = set()
         for province in provinces:
             self.names[province.name] = list(province.variants)
             for spelling in (province.name, *province.variants):
                 plain = unaccent(spelling).lower()
                 self._spellings.setdefault(_compact(plain), (province.name, spelling))
-                patterns.setdefault(plain, _spelling_pattern(plain))
-        # Longest first, so "Thừa Thiên Huế" wins over "Huế".
-        ordered = sorted(patterns, key=len, reverse=True)
-        alternatives = "|".join(patterns[plain] for plain in ordered)
-        self._regex = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+                spellings.add(plain)
+        # "Thừa Thiên Huế" wins over "Huế": the trie prefers the longer name.
+        names = phrase_trie((_words(plain) for plain in spellings), _SEPARATORS)
+        self._regex = re.compile(rf"(?<!\w)(?:{names})(?!\w)", re.IGNORECASE)
 
     def loose(self) -> ProvinceMatcher:
         """The same names without the demand for capitals (an address's slug)."""
@@ -104,7 +104,7 @@ class ProvinceMatcher:
     def mentions(self, text: str) -> list[Mention]:
         """Every province mention in ``text``, in order, with its weight."""
         text = unicodedata.normalize("NFC", text)
-        plain = "".join(_plain_char(ch) for ch in text)  # same length, same offsets
+        plain = unaccent_aligned(text)  # same length, same offsets
         found: list[Mention] = []
         for match in self._regex.finditer(plain):
             if self.proper_nouns_only and not _is_proper_noun(text[match.start() : match.end()]):
@@ -139,9 +139,9 @@ class ProvinceMatcher:
         return best, clear
 
 
-def _spelling_pattern(plain: str) -> str:
+def _words(plain: str) -> list[str]:
     # "TP.HCM", "TP. HCM", "Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu": separators vary.
-    return _SEPARATORS.join(re.escape(chunk) for chunk in re.split(r"[\s.\-–]+", plain) if chunk)
+    return [chunk for chunk in re.split(r"[\s.\-–]+", plain) if chunk]
 
 
 def _compact(plain: str) -> str:
@@ -149,11 +149,6 @@ def _compact(plain: str) -> str:
 
 
 @cache
-def _plain_char(ch: str) -> str:
-    plain = unaccent(ch)
-    return plain if len(plain) == 1 else ch
-
-
 def _is_proper_noun(original: str) -> bool:
     # "thành phố Hồ Chí Minh": the generic words may be lowercase, the name may not.
     name_words = [
@@ -201,8 +196,8 @@ class DistrictMatcher:
         for province, names in districts.items():
             for name in names:
                 self._province[_compact(unaccent(name).lower())] = province
-        names = sorted({unaccent(n).lower() for ns in districts.values() for n in ns}, key=len)
-        alternatives = "|".join(_spelling_pattern(n) for n in reversed(names))
+        names = {unaccent(n).lower() for ns in districts.values() for n in ns}
+        alternatives = phrase_trie((_words(n) for n in names), _SEPARATORS)
         self._regex = re.compile(
             rf"(?<!\w)(?:{self._TYPES}\s+(?P<a>{alternatives})|\((?P<b>{alternatives})\))(?!\w)",
             re.IGNORECASE,
@@ -210,7 +205,7 @@ class DistrictMatcher:
 
     def mentions(self, text: str) -> list[Mention]:
         text = unicodedata.normalize("NFC", text)
-        plain = "".join(_plain_char(ch) for ch in text)
+        plain = unaccent_aligned(text)
         found = []
         for match in self._regex.finditer(plain):
             group = "a" if match.group("a") else "b"

@@ -8,6 +8,7 @@ refused with a reason rather than imported as mojibake.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 # Letters and combining tone marks that only Vietnamese text produces in
 # cp1258: base vowels with circumflex, breve or horn, đ, and the five tones.
 _VIETNAMESE_MARKS = set("ăâêôơưđĂÂÊÔƠƯĐ\u0300\u0301\u0303\u0309\u0323")
-_ALLOWED_CONTROLS = set("\t\n\r\f\v")
+# Control characters (Unicode category Cc) but tab, line and page breaks.
+_CONTROLS_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _MAX_CONTROL_RATIO = 0.01
 _STRAY_CONTROLS = 4
 
@@ -142,9 +144,7 @@ def _looks_vietnamese(text: str) -> bool:
 def _reject_binary_text(text: str) -> None:
     if "\x00" in text:
         raise BinaryFile("binary file (NUL characters)")
-    controls = sum(
-        1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS
-    )
+    controls = len(_CONTROLS_RE.findall(text))
     # A stray control character or two is damage to drop, not a sign of binary data.
     if controls > _STRAY_CONTROLS and controls / len(text) > _MAX_CONTROL_RATIO:
         raise BinaryFile(f"binary file ({controls} control characters)")
