@@ -3,7 +3,7 @@
 Run by ``bench/run.py`` in its own process with ``PORTAL_DATA_DIR`` pointing
 at an empty scratch folder:
 
-    python bench/import_probe.py FOLDER_OF_TEXT_FILES
+    python bench/import_probe.py FOLDER_OF_TEXT_FILES [WORKERS]
 
 Prints one JSON object: articles stored, seconds, articles/s. Index updates
 are deferred (queued only): the rate is parse + database, as the benchmark
@@ -35,12 +35,10 @@ def main() -> None:
     from articles.search.index.queue import indexing_deferred
 
     folder = Path(sys.argv[1])
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     started = time.perf_counter()
     with indexing_deferred():
-        try:
-            import_paths([folder], update_index=False)
-        except TypeError:  # an older pipeline without the switch
-            import_paths([folder])
+        import_paths([folder], update_index=False, workers=workers)
     seconds = time.perf_counter() - started
     count = Article.objects.count()
     files = sum(1 for _ in folder.iterdir())
@@ -48,6 +46,7 @@ def main() -> None:
         json.dumps(
             {
                 "files": files,
+                "workers": workers,
                 "articles": count,
                 "seconds": round(seconds, 2),
                 "rate": round(count / seconds, 1) if seconds else 0.0,

@@ -221,20 +221,20 @@ def test_a_url_that_is_not_a_web_address_is_not_kept(tmp_path):
 
 
 def test_an_unexpected_error_costs_one_file_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
-    from articles.importer import pipeline
+    from articles.importer import preparing
 
     folder = tmp_path / "in"
     folder.mkdir()
     for name in ("a.txt", "b.txt", "c.txt"):
         write(folder, name, GOOD.replace("năm 2015", f"năm 2015 ({name})"))
-    real = pipeline.extract_articles
+    real = preparing.extract_articles
 
     def fails_on_b(text, **kwargs):
         if "(b.txt)" in text:
             raise TypeError("unforeseen input")
         return real(text, **kwargs)
 
-    monkeypatch.setattr(pipeline, "extract_articles", fails_on_b)
+    monkeypatch.setattr(preparing, "extract_articles", fails_on_b)
 
     with pytest.raises(CommandError, match="1 file"):
         call_command("import_articles", str(folder), "--no-index")

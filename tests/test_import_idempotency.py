@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import SEEDS
+from conftest import REPO, SEEDS
 from django.core.management import call_command
 
 from articles.importer.pipeline import import_paths
@@ -175,3 +175,47 @@ def test_two_different_files_with_one_name_in_one_run(tmp_path):
     assert [s.source for s in report.skipped] == [str(second / original.name)]
     assert "same name" in report.skipped[0].reason
     assert "1 tỷ đồng" in Article.objects.get(source_file=original.name).body
+
+
+def test_many_files_imported_by_worker_processes_give_the_same_archive(tmp_path, monkeypatch):
+    from articles.importer import preparing
+
+    folder = tmp_path / "many"
+    shutil.copytree(SEEDS, folder)
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    real = REPO / "tests" / "realpages"
+    lines = [
+        line
+        for part in ("dev", "holdout")
+        for line in (real / part / "pages.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    for start in range(0, len(lines), 8):
+        chunk = "\n".join(lines[start : start + 8]) + "\n"
+        (folder / f"trang-{start:03d}.jsonl").write_text(chunk, encoding="utf-8")
+    (folder / "hong.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (folder / "dong-hong.jsonl").write_text('{"text": 5}\n{"fields": 5}\n', encoding="utf-8")
+    monkeypatch.setattr(preparing, "PARALLEL_FROM", 2)
+
+    def archive(workers: int) -> tuple[list, list, int]:
+        report = import_paths([folder], update_index=False, workers=workers)
+        rows = [
+            (
+                a.source_file,
+                a.source_item,
+                a.title,
+                a.date,
+                a.date_precision,
+                a.province_id,
+                sorted(a.fields.values_list("code", flat=True)),
+                a.review_reasons,
+                a.possible_duplicate_of.source_file if a.possible_duplicate_of else None,
+            )
+            for a in Article.objects.order_by("source_file", "source_item")
+        ]
+        Article.objects.all().delete()
+        return rows, [str(s) for s in report.skipped], report.files_read
+
+    alone, in_workers = archive(1), archive(2)
+    assert len(alone[0]) > 150 and len(alone[1]) >= 3  # articles, and the skips reported
+    assert in_workers == alone

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from articles.text import collapse_spaces, fold, normalize, xml_safe
 
@@ -61,11 +62,14 @@ def text_lines(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
+# Pages are read in several passes that compare the same lines again and again.
+@lru_cache(maxsize=8192)
 def line_key(line: str) -> str:
     """Comparison key: same words, tones and case-insensitive."""
     return collapse_spaces(normalize(line)).lower()
 
 
+@lru_cache(maxsize=8192)
 def _folded(line: str) -> str:
     return collapse_spaces(fold(line)).strip(" .:")
 

@@ -15,19 +15,23 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 
-from articles.importer.errors import SkipInput
-from articles.importer.extraction import ExtractedArticle, extract_articles
+from articles.importer.extraction import ExtractedArticle
 from articles.importer.fields import make_field_lookup
-from articles.importer.jsonlines import FieldLookup, JsonLine, article_from_json_line, json_lines
+from articles.importer.preparing import (
+    Extractor,
+    FileKind,
+    PlannedFile,
+    PreparedFile,
+    PreparedLine,
+    prepared_files,
+)
 from articles.importer.provinces import ProvinceMatcher, ProvinceName
-from articles.importer.reading import read_text_file
 from articles.importer.report import ImportReport, ItemResult, Outcome, Skipped
 from articles.importer.sites import SiteTable, site_data
 from articles.models import Article, IctField, Province
@@ -44,23 +48,12 @@ IGNORED_SUFFIXES = frozenset({".json"})
 REASON_STALE = "no longer in its source file"
 
 
-class FileKind(StrEnum):
-    TEXT = "text"
-    JSONL = "jsonl"
-
-
 class Progress(Protocol):
     def start(self, total: int) -> None: ...
 
     def advance(self, name: str) -> None: ...
 
     def finish(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class PlannedFile:
-    path: Path
-    kind: FileKind
 
 
 @dataclass
@@ -116,10 +109,14 @@ def import_paths(
     progress: Progress | None = None,
     update_index: bool = True,
     report: ImportReport | None = None,
+    workers: int = 1,
 ) -> ImportReport:
     """Import every article file under ``paths`` and report what happened.
 
-    Pass ``report`` to keep what was done so far if the run is interrupted.
+    With ``workers`` above 1 and many files, files are read and their
+    articles extracted in that many processes while this one writes them to
+    the database, in the same order and with the same result. Pass
+    ``report`` to keep what was done so far if the run is interrupted.
     """
     plan = collect_files(paths)
     report = report if report is not None else ImportReport()
@@ -128,19 +125,29 @@ def import_paths(
     importer = _Importer(report, known_names(f.path.name for f in plan.files))
     if progress:
         progress.start(len(plan.files))
+    if workers > 1:
+        _close_connections()
     try:
         # Index work is queued per save and applied once at the end, not per file.
         with indexing.indexing_deferred():
-            for planned in plan.files:
-                importer.import_file(planned)
+            for prepared in prepared_files(importer.extractor, plan.files, workers):
+                importer.import_file(prepared)
                 if progress:
-                    progress.advance(planned.path.name)
+                    progress.advance(prepared.name)
     finally:
         if progress:
             progress.finish()
     if update_index and report.changed:
         _update_index(report)
     return report
+
+
+def _close_connections() -> None:
+    """Closed before worker processes are forked, so none inherits one (they
+    never use the database); a caller's open transaction keeps its own."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 def _update_index(report: ImportReport) -> None:
@@ -164,10 +171,6 @@ def known_names(names: Iterable[str], chunk: int = 500) -> set[str]:
     return known
 
 
-def raw_fingerprint(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
 def content_fingerprint(title: str, body: str) -> str:
     """Same words in the same order, whatever the Unicode form, spacing or case."""
     canonical = collapse_spaces(normalize(f"{title}\n{body}")).lower()
@@ -180,58 +183,53 @@ class _Importer:
         self.known = known  # file names that may have articles in the database
         self.seen_names: dict[str, str] = {}
         self.provinces = {p.name: p for p in Province.objects.all()}
-        self.matcher = ProvinceMatcher(
+        matcher = ProvinceMatcher(
             ProvinceName(p.name, tuple(p.variants or ())) for p in self.provinces.values()
         )
-        self.sites = SiteTable(
+        sites = SiteTable(
             (ProvinceName(p.name, tuple(p.variants or ())) for p in self.provinces.values()),
             site_data(),
         )
         self.ict_fields = {f.code: f for f in IctField.objects.all()}
-        self.field_lookup: FieldLookup = make_field_lookup(
+        field_lookup = make_field_lookup(
             (f.code, f.name, f.short_name) for f in self.ict_fields.values()
         )
+        self.extractor = Extractor(matcher, sites, field_lookup)
 
-    def import_file(self, planned: PlannedFile) -> None:
+    def import_file(self, prepared: PreparedFile) -> None:
         try:
-            self._import_file(planned)
+            self._import_file(prepared)
         except Exception as exc:
             # A bug or an input nobody foresaw must cost this file only: the
             # run goes on and the summary still lists it.
-            logger.exception("Import of %s failed", planned.path)
+            logger.exception("Import of %s failed", prepared.planned.path)
             reason = f"internal error ({type(exc).__name__}: {str(exc)[:200]})"
-            self.report.skipped.append(Skipped(planned.path.name, " ".join(reason.split())))
+            self.report.skipped.append(Skipped(prepared.name, " ".join(reason.split())))
 
-    def _import_file(self, planned: PlannedFile) -> None:
-        name = planned.path.name
-        try:
-            decoded = read_text_file(planned.path)
-        except SkipInput as exc:
-            self.report.skipped.append(Skipped(name, exc.reason))
+    def _import_file(self, prepared: PreparedFile) -> None:
+        name = prepared.name
+        if prepared.unread:
+            self.report.skipped.append(Skipped(name, prepared.unread))
             return
-        except OSError as exc:
-            self.report.skipped.append(Skipped(name, f"cannot read file ({exc.strerror or exc})"))
-            return
-        fingerprint = raw_fingerprint(decoded.raw)
-        if self.seen_names.setdefault(name, fingerprint) != fingerprint:
+        if self.seen_names.setdefault(name, prepared.fingerprint) != prepared.fingerprint:
             # Provenance is the base name: a second, different file of that name
             # would overwrite the first one's articles.
             reason = "a different file with the same name was imported earlier in this run"
-            self.report.skipped.append(Skipped(str(planned.path), reason))
+            self.report.skipped.append(Skipped(str(prepared.planned.path), reason))
             return
         self.report.files_read += 1
+        if prepared.refused:
+            self.report.skipped.append(Skipped(name, prepared.refused))
+            return
         results: list[ItemResult] = []
         line_skips: list[Skipped] = []
         stale: list[str] = []
         try:
             with transaction.atomic():
-                if planned.kind == FileKind.JSONL:
-                    self._import_jsonl(name, decoded.text, results, line_skips, stale)
+                if prepared.planned.kind == FileKind.JSONL:
+                    self._import_jsonl(name, prepared.lines, results, line_skips, stale)
                 else:
-                    self._import_text(name, decoded.text, fingerprint, results, stale)
-        except SkipInput as exc:
-            self.report.skipped.append(Skipped(name, exc.reason))
-            return
+                    self._import_text(name, prepared, results, stale)
         except DatabaseError as exc:
             self.report.skipped.append(Skipped(name, f"database error ({exc})"))
             return
@@ -244,15 +242,10 @@ class _Importer:
     # -- one kind of file each ----------------------------------------------
 
     def _import_text(
-        self,
-        name: str,
-        text: str,
-        fingerprint: str,
-        results: list[ItemResult],
-        stale: list[str],
+        self, name: str, prepared: PreparedFile, results: list[ItemResult], stale: list[str]
     ) -> None:
         existing = self._existing(name)
-        extracted = extract_articles(text, matcher=self.matcher, sites=self.sites)
+        text, fingerprint, extracted = prepared.text, prepared.fingerprint, prepared.articles
         for article in extracted:
             current = existing.get(article.source_item)
             if current is not None and current.raw_fingerprint == fingerprint:
@@ -266,37 +259,23 @@ class _Importer:
     def _import_jsonl(
         self,
         name: str,
-        text: str,
+        lines: list[PreparedLine],
         results: list[ItemResult],
         skips: list[Skipped],
         stale: list[str],
     ) -> None:
         existing = self._existing(name)
         numbers: set[int] = set()
-        for line in json_lines(text):
+        for line in lines:
             numbers.add(line.number)
-            fingerprint = raw_fingerprint(line.text.encode("utf-8"))
             current = existing.get(line.number)
-            if current is not None and current.raw_fingerprint == fingerprint:
+            if current is not None and current.raw_fingerprint == line.fingerprint:
                 results.append(self._unchanged(current))
-                continue
-            try:
-                article = self._article_from_line(line)
-            except SkipInput as exc:
-                skips.append(Skipped(f"{name} line {line.number}", exc.reason))
-                continue
-            except Exception as exc:  # extraction is pure: the other lines are safe
-                logger.exception("Import of %s line %d failed", name, line.number)
-                reason = f"internal error ({type(exc).__name__})"
-                skips.append(Skipped(f"{name} line {line.number}", reason))
-                continue
-            results.append(self._save(name, article, line.text, fingerprint, current))
+            elif line.article is None:
+                skips.append(Skipped(f"{name} line {line.number}", line.skip))
+            else:
+                results.append(self._save(name, line.article, line.text, line.fingerprint, current))
         stale.extend(self._flag_stale(existing, numbers))
-
-    def _article_from_line(self, line: JsonLine) -> ExtractedArticle:
-        return article_from_json_line(
-            line, field_lookup=self.field_lookup, matcher=self.matcher, sites=self.sites
-        )
 
     # -- the database side -------------------------------------------------
 

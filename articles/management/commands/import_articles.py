@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -51,6 +52,13 @@ class Command(BaseCommand):
             action="store_true",
             help="leave the search index updates queued instead of applying them now",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes reading and extracting files when there are many "
+            "(default: one per core; the database is written by this one)",
+        )
 
     def handle(self, *args, **options) -> None:
         progress = TqdmProgress(enabled=not options["no_progress"])
@@ -61,6 +69,7 @@ class Command(BaseCommand):
                 progress=progress,
                 update_index=not options["no_index"],
                 report=report,
+                workers=options["workers"],
             )
         except KeyboardInterrupt:
             # What was imported is committed file by file: say how far it got.
