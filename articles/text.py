@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Look-alike letters that appear in scraped text in place of Đ/đ.
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"})
@@ -97,6 +98,7 @@ def unaccent(text: str) -> str:
     return _COMBINING_RE.sub("", text) if not text.isascii() else text
 
 
+@lru_cache(maxsize=16)  # a page's text is looked at by several matchers in turn
 def unaccent_aligned(text: str) -> str:
     """Diacritics off letter for letter, case kept: on NFC text every offset
     stays that of ``text`` (marks NFC could not compose are kept)."""

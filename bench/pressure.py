@@ -8,7 +8,7 @@ Uses the benchmark's data folder (``bench/data/<size>``, built by
 ``bench/run.py``). Runs the search mix alone first, then the same mix with
 the export clients in parallel, and prints both, with the exports' answers
 by status (429: refused for lack of a slot, with ``Retry-After``).
-Results go to ``bench/results/<timestamp>-pressure-<size>.json``.
+Results go to ``bench/results/<timestamp>-<size>.pressure.json``.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def main() -> None:
 
     result = {"size": args.size, "alone": alone, "with_exports": pressed, "exports": exported}
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = BENCH / "results" / f"{stamp}-pressure-{args.size}.json"
+    out = BENCH / "results" / f"{stamp}-{args.size}.pressure.json"
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     for name in ("alone", "with_exports", "exports"):
         part = result[name]

@@ -59,6 +59,9 @@ class BuildReport:
     segments: int
     cpu_seconds: float = 0.0  # this process and its workers
     timings: dict[str, float] = field(default_factory=dict)
+    # Peak resident memory of the build, all processes together (an upper
+    # bound: each worker counted at the largest worker's peak).
+    memory_mb: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -69,6 +72,7 @@ class BuildReport:
             "index_bytes": self.index_bytes,
             "segments": self.segments,
             "cpu_seconds": round(self.cpu_seconds, 2),
+            "memory_mb": round(self.memory_mb, 1),
             **{k: round(v, 2) for k, v in self.timings.items()},
         }
 
@@ -80,7 +84,7 @@ class BuildReport:
         return (
             f"Đã lập chỉ mục {self.documents} bài trong {self.seconds:.1f} s "
             f"({self.rate:.1f} bài/s, {self.workers} tiến trình, {self.segments} phân đoạn, "
-            f"{self.index_bytes / 1024 / 1024:.0f} MB)."
+            f"{self.index_bytes / 1024 / 1024:.0f} MB; bộ nhớ tối đa {self.memory_mb:.0f} MB)."
         )
 
 

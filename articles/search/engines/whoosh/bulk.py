@@ -1,10 +1,12 @@
 """A full rebuild of the Whoosh index, beside the one serving.
 
-Word segmentation dominates the cost of a document and is bound to one core
-per process: workers read their share of the articles and prepare their
-documents (``articles.search.index.document``), the parent writes them into
-a new generation (``generations``), applies the edits made meanwhile and
-switches; searches read the old generation, whole, until then.
+Word segmentation and Whoosh's writing of postings dominate the cost of a
+document and are bound to one core per process: each worker reads its share
+of the articles, prepares their documents (``articles.search.index.document``)
+and writes them as a segment of its own into a new generation
+(``generations``); the parent lists the segments in the index's table of
+contents, applies the edits made meanwhile and switches. Searches read the
+old generation, whole, until then.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ from django.db import connections
 from whoosh.filedb.filestore import FileStorage
 
 from articles.search.engines.base import BuildReport
-from articles.search.engines.whoosh import checksums
+from articles.search.engines.whoosh import checksums, compat
 from articles.search.engines.whoosh.engine import WhooshEngine, document_key
 from articles.search.engines.whoosh.schema import DJANGO_ID, ID
 
-JOB_SIZE = 100  # articles per job handed to a worker
-SEGMENT_DOCS = 10_000  # documents per segment written
+BATCH = 100  # articles a worker reads from the database at a time
+SEGMENT_DOCS = 10_000  # documents per segment, at most
 
 
 def cpu_seconds() -> float:
@@ -33,12 +35,19 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def peak_memory_mb(workers: int) -> float:
+    """This process's peak plus ``workers`` times the largest finished child's."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + workers * child) / 1024  # kilobytes on Linux
+
+
 def index_size(path: str | Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
 
 def _prepare(ids: Sequence[int]) -> list[dict]:
-    """A worker's job: the documents of some articles."""
+    """The documents of some articles."""
     from articles.search.index.document import documents, indexable
 
     return documents(indexable().filter(pk__in=ids).order_by("pk"))
@@ -49,12 +58,35 @@ def _jobs(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
+# What a worker needs, inherited when the pool forks (not pickled per job).
+_job_context: dict = {}
+
+
+def _write_segment(ids: list[int]):
+    """A worker's job: one segment holding the articles ``ids``."""
+    engine, target, done = (_job_context[k] for k in ("engine", "target", "done"))
+    index = FileStorage(str(target)).open_index(schema=engine.schema)
+    writer = compat.segment_writer(index, compound=False)
+    for batch in _jobs(ids, BATCH):
+        documents = _prepare(batch)
+        for document in documents:
+            writer.add_document(**engine.whoosh_fields(document))
+        with done.get_lock():
+            done.value += len(documents)
+    return compat.finalize_segment(writer)
+
+
+def _segment_size(count: int, workers: int, most: int) -> int:
+    """Jobs small enough to keep every worker busy, segments at most ``most``."""
+    per_worker = -(-count // workers) if count else 1
+    return max(1, min(most, per_worker))
+
+
 def build(
     engine: WhooshEngine,
     ids: list[int],
     *,
     workers: int = 2,
-    job_size: int = JOB_SIZE,
     segment_docs: int = SEGMENT_DOCS,
     log: Callable[[str], None] | None = None,
     stamp: str = "",
@@ -68,22 +100,28 @@ def build(
         index = FileStorage(str(target)).create_index(engine.schema)
         # Worker processes open their own database connections.
         connections.close_all()
-        writer, written, segments = None, 0, 0
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            for documents in pool.imap(_prepare, _jobs(ids, job_size)):
-                if writer is None:
-                    writer = index.writer(compound=False)
-                for document in documents:
-                    writer.add_document(**engine.whoosh_fields(document))
-                written += len(documents)
-                progress.update(written)
-                if written >= (segments + 1) * segment_docs:
-                    writer.commit(merge=False)
-                    writer, segments = None, segments + 1
-        if writer is not None:
-            writer.commit(merge=False)
-            segments += 1
+        done = context.Value("q", 0)
+        _job_context.update(engine=engine, target=target, done=done)
+        size = _segment_size(len(ids), workers, segment_docs)
+        finishing = False
+        try:
+            with context.Pool(workers) as pool:
+                pending = [pool.apply_async(_write_segment, (job,)) for job in _jobs(ids, size)]
+                while not all(job.ready() for job in pending):
+                    time.sleep(0.5)
+                    progress.update(done.value)
+                    if done.value == len(ids) and log and not finishing:
+                        finishing = True
+                        log("  các tiến trình đang ghi xong phân đoạn của mình …")
+                # In the order of the articles (a worker's error is raised here).
+                segments = [job.get() for job in pending]
+        finally:
+            _job_context.clear()
+        progress.update(len(ids))
+        # Listing the workers' segments is the whole commit (public API: a
+        # merge policy returns the segments the new table of contents holds).
+        index.writer().commit(mergetype=lambda writer, existing: existing + segments)
         # Edits committed meanwhile went to the serving generation and its
         # journal: apply them here, the last ones under the write lock.
         offset = _catch_up(engine, index, target, 0)
@@ -101,8 +139,9 @@ def build(
         seconds=time.perf_counter() - started,
         workers=workers,
         index_bytes=size,
-        segments=segments,
+        segments=len(segments),
         cpu_seconds=cpu_seconds() - cpu_started,
+        memory_mb=peak_memory_mb(workers),
     )
 
 
@@ -131,12 +170,15 @@ class Progress:
     def __init__(self, total: int, log: Callable[[str], None] | None, every: float = 5.0):
         self.total, self.log, self.every = total, log, every
         self.started = self.shown = time.perf_counter()
+        self.last = -1
 
     def update(self, done: int) -> None:
-        now = time.perf_counter()
-        if self.log is None or (now - self.shown < self.every and done < self.total):
+        if self.log is None:
             return
-        self.shown = now
+        now, complete = time.perf_counter(), done == self.total
+        if (complete and self.last == done) or (not complete and now - self.shown < self.every):
+            return  # the end is said once, the rest every few seconds
+        self.shown, self.last = now, done
         elapsed = now - self.started
         rate = done / elapsed if elapsed > 0 else 0.0
         left = (self.total - done) / rate if rate else 0.0

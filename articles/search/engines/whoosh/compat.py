@@ -12,6 +12,7 @@ is missing: nothing falls back silently to a slower or wrong path.
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import tempfile
 from collections.abc import Iterator
@@ -21,7 +22,6 @@ import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.columns import TranslatingColumnReader
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.scoring import BM25F
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -167,22 +167,17 @@ def bm25_parameters(weighting: BM25F, fieldname: str) -> tuple[float, float]:
 encode_frequency = pack_uint
 
 
+def segment_writer(index, **options) -> SegmentWriter:
+    """A writer of one new segment that takes no lock: a rebuild's worker,
+    whose parent holds the new index and lists the segment when all are done."""
+    return SegmentWriter(index, _lk=False, **options)
+
+
 def finalize_segment(writer: SegmentWriter):
-    """Close a sub-writer's segment without committing it (the parent does)."""
+    """Write a worker's segment to disk without committing it (the parent
+    does); its temporary files stay until the parent's commit removes them,
+    since every writer of the index shares one temporary folder."""
     return writer._finalize_segment()
-
-
-def commit_segments(writer: MpWriter, segments: list, mergetype, optimize, merge) -> None:
-    """Commit the workers' segments together with the parent writer's own."""
-    segments = writer._merge_segments(mergetype, optimize, merge) + segments
-    writer._close_segment()
-    writer._commit_toc(segments)
-    writer._finish()
-
-
-def enqueue_pending(writer: MpWriter) -> None:
-    if writer.docbuffer:
-        writer._enqueue()
 
 
 # -- the check ----------------------------------------------------------------------
@@ -191,8 +186,6 @@ _CLASS_ATTRIBUTES = {
     W3LeafMatcher: ("_read_data", "_goto", "is_active"),
     BM25F: ("idf",),
     SegmentWriter: ("_finalize_segment", "per_document_reader", "temp_storage"),
-    MpWriter: ("_merge_segments", "_close_segment", "_commit_toc", "_finish", "_enqueue"),
-    SubWriterTask: ("run", "_process_file"),
 }
 
 
@@ -214,6 +207,8 @@ def check() -> None:
     ]
     if not hasattr(BM25F(), "_field_B"):
         missing.append("BM25F._field_B")
+    if "_lk" not in inspect.signature(SegmentWriter.__init__).parameters:
+        missing.append("SegmentWriter(_lk=)")
     missing += _check_on_an_index()
     if missing:
         raise WhooshIncompatible(
@@ -266,5 +261,12 @@ def _check_on_an_index() -> list[str]:
                     missing.append("field length column")
             except (AttributeError, TypeError, ValueError) as exc:
                 missing.append(f"postings/columns ({type(exc).__name__}: {exc})")
+        # A rebuild worker's segment, listed by the parent's commit.
+        worker = segment_writer(ix, compound=False)
+        worker.add_document(body="báo chí", pub=11)
+        segment = finalize_segment(worker)
+        ix.writer().commit(mergetype=lambda writer, existing: [*existing, segment])
+        if ix.doc_count() != 3:
+            missing.append("segments written apart and committed together")
         ix.storage.close()
     return missing
