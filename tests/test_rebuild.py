@@ -277,3 +277,28 @@ def test_every_kind_of_damage_is_repaired_by_a_rebuild(archive):
     assert "Cần thêm 120" in _manage(env, "sync_index", "--dry-run")
     _manage(env, "build_index", "--workers", "2")
     assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120
+
+
+def test_a_rebuild_prepares_what_readers_found_slow(archive):
+    from articles.search.engines.whoosh.store import DecodedStore
+
+    env, root = archive
+    serving = root / (root / "CURRENT").read_text().strip()
+    # What the serving index's readers found slow to decode, as its store noted it.
+    DecodedStore(serving).note("phrase", "text", ["chuyển", "đổi", "số"])
+    DecodedStore(serving).note("term", "text_folded", "vien")
+    assert not list((serving / "decoded").glob("*.npz"))
+
+    _manage(env, "build_index", "--workers", "2")
+
+    new = root / (root / "CURRENT").read_text().strip()
+    assert new != serving
+    # Both are decoded on disk for the new index before it serves: one file
+    # per lookup and segment (120 articles, two workers: two segments) ...
+    assert len(list((new / "decoded").glob("*.npz"))) == 4
+    # ... and noted again, so the rebuild after it prepares them too.
+    assert set(DecodedStore(new).wanted(10)) == {
+        ("phrase", "text", ("chuyển", "đổi", "số")),
+        ("term", "text_folded", "vien"),
+    }
+    assert json.loads(_finish(_script(env, CHECK)))["totals"]["chuyển đổi số"] == 120

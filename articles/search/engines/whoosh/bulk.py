@@ -24,9 +24,12 @@ from articles.search.engines.base import BuildReport
 from articles.search.engines.whoosh import checksums, compat
 from articles.search.engines.whoosh.engine import WhooshEngine, document_key
 from articles.search.engines.whoosh.schema import DJANGO_ID, ID
+from articles.search.engines.whoosh.snapshot import Snapshot
+from articles.search.engines.whoosh.store import LRU, DecodedStore
 
 BATCH = 100  # articles a worker reads from the database at a time
 SEGMENT_DOCS = 10_000  # documents per segment, at most
+WARM_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def cpu_seconds() -> float:
@@ -122,6 +125,9 @@ def build(
         # Listing the workers' segments is the whole commit (public API: a
         # merge policy returns the segments the new table of contents holds).
         index.writer().commit(mergetype=lambda writer, existing: existing + segments)
+        warmed = _warm(engine, index, target)
+        if log and warmed:
+            log(f"  đã làm sẵn {warmed} tra cứu chậm của chỉ mục đang phục vụ")
         # Edits committed meanwhile went to the serving generation and its
         # journal: apply them here, the last ones under the write lock.
         offset = _catch_up(engine, index, target, 0)
@@ -143,6 +149,35 @@ def build(
         cpu_seconds=cpu_seconds() - cpu_started,
         memory_mb=peak_memory_mb(workers),
     )
+
+
+# How much of what readers found slow is done again before the switch.
+WARM_LOOKUPS = 1000
+WARM_SECONDS = 180.0
+
+
+def _warm(engine: WhooshEngine, index, target: Path) -> int:
+    """Do on the new generation the lookups the serving one found slow (its
+    decoded store noted them), so that the first searches after the switch
+    find them decoded on disk, as they were before it."""
+    serving = engine.generations.current_name()
+    if serving is None:
+        return 0
+    wanted = DecodedStore(engine.generations.root / serving).wanted(WARM_LOOKUPS)
+    deadline, done = time.monotonic() + WARM_SECONDS, 0
+    with index.searcher() as searcher:
+        decoded = DecodedStore(target)
+        # Kept whatever it costs here: it was slow on the serving generation.
+        snapshot = Snapshot(searcher, {}, LRU(WARM_CACHE_BYTES), decoded, keep_all=True)
+        for kind, fieldname, value in wanted:
+            if time.monotonic() > deadline:
+                break
+            if kind == "term":
+                snapshot.postings(fieldname, value)
+            elif kind == "phrase":
+                snapshot.phrase_docs(fieldname, value)
+            done += 1
+    return done
 
 
 def _catch_up(engine: WhooshEngine, index, target: Path, offset: int) -> int:

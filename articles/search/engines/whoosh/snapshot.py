@@ -147,9 +147,16 @@ class Snapshot:
     """One searcher's documents: its segments end to end, with their arrays."""
 
     def __init__(
-        self, searcher, segments: dict[str, Segment], postings: LRU, decoded: DecodedStore
+        self,
+        searcher,
+        segments: dict[str, Segment],
+        postings: LRU,
+        decoded: DecodedStore,
+        *,
+        keep_all: bool = False,  # store every lookup on disk, not only slow ones
     ):
         self.searcher = searcher
+        self.keep_all = keep_all
         self.schema = searcher.schema
         self._postings = postings
         self._decoded = decoded
@@ -309,14 +316,18 @@ class Snapshot:
                     started = time.perf_counter()
                     ids, weights, _ = read_postings(reader, fieldname, btext, positions=False)
                     item = (ids.astype(np.int32), _compact_weights(weights))
-                    if time.perf_counter() - started > DecodedStore.SLOW_SECONDS:
+                    if self._slow(started):
                         self._decoded.save(segment.segid, key[1:], item)
+                        self._decoded.note("term", fieldname, text)
                 self._postings.put(key, item, item[0].nbytes + item[1].nbytes + 64)
             ids_parts.append(item[0].astype(np.int64) + offset)
             weight_parts.append(item[1])
         if not ids_parts:
             return EMPTY_IDS, np.zeros(0)
         return np.concatenate(ids_parts), np.concatenate(weight_parts).astype(np.float64)
+
+    def _slow(self, started: float) -> bool:
+        return self.keep_all or time.perf_counter() - started > DecodedStore.SLOW_SECONDS
 
     def term_scores(self, fieldname: str, text: str, ids, weights) -> np.ndarray:
         if not len(ids):
@@ -355,8 +366,9 @@ class Snapshot:
                 else:
                     started = time.perf_counter()
                     docs = phrase_documents(reader, fieldname, field, words)
-                    if time.perf_counter() - started > DecodedStore.SLOW_SECONDS:
+                    if self._slow(started):
                         self._decoded.save(segment.segid, key, (docs,))
+                        self._decoded.note("phrase", fieldname, list(words))
                 self._postings.put(seg_key, docs, docs.nbytes + 64)
             parts.append(docs.astype(np.int64) + offset)
         return np.concatenate(parts) if parts else EMPTY_IDS

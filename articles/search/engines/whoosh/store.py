@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -88,6 +89,39 @@ class DecodedStore:
         except OSError:  # a read-only or full disk only costs speed
             logger.debug("could not keep decoded postings in %s", self.root, exc_info=True)
 
+    # -- what was slow, for warming the next generation ---------------------------
+
+    WANTED = "wanted.jsonl"
+
+    def note(self, kind: str, fieldname: str, value: str | list[str]) -> None:
+        """Remember a slow lookup by what was asked (a term or a phrase), so a
+        rebuild can do it on the new generation before readers need it."""
+        line = json.dumps([kind, fieldname, value], ensure_ascii=False) + "\n"
+        try:
+            self.root.mkdir(exist_ok=True)
+            # One short append per line: lines from several processes do not mix.
+            with open(self.root / self.WANTED, "a", encoding="utf-8") as out:
+                out.write(line)
+        except OSError:
+            logger.debug("could not note %s in %s", line.strip(), self.root, exc_info=True)
+
+    def wanted(self, limit: int) -> list[tuple[str, str, str | tuple[str, ...]]]:
+        """The lookups noted, most recent first, each once, at most ``limit``."""
+        try:
+            lines = (self.root / self.WANTED).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return []
+        seen: dict[tuple, None] = {}
+        for line in reversed(lines):
+            try:
+                kind, fieldname, value = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a crash
+            seen.setdefault((kind, fieldname, tuple(value) if isinstance(value, list) else value))
+            if len(seen) >= limit:
+                break
+        return list(seen)
+
     def forget_segments(self, current: set[str]) -> None:
         try:
             names = os.listdir(self.root)
@@ -95,6 +129,6 @@ class DecodedStore:
             return
         for name in names:
             segid = name.split("-", 1)[0]
-            if segid not in current and not name.endswith(".tmp"):
+            if name != self.WANTED and segid not in current and not name.endswith(".tmp"):
                 with contextlib.suppress(OSError):
                     os.remove(self.root / name)
