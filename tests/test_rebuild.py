@@ -143,14 +143,7 @@ def test_searches_through_a_rebuild_keep_every_result_and_edits_survive(archive,
     searcher = _script(env, SEARCHER, str(stop), str(root))
     editor = _script(env, EDITOR, str(root))
     time.sleep(1.0)  # the searcher is up and searching
-    build = subprocess.Popen(
-        [sys.executable, "manage.py", "build_index", "--workers", "2"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    build = _start_build(env, stderr=subprocess.PIPE, text=True)
     _hold_switch_while_building(root, seconds=1.0)  # however fast the build, searches see it
     assert build.wait(timeout=300) == 0, build.stderr.read()[-3000:]
     stop.touch()
@@ -168,6 +161,17 @@ def test_searches_through_a_rebuild_keep_every_result_and_edits_survive(archive,
     assert after["totals"] == before
     assert not (root / "BUILDING").exists()
     assert len(_generations(root)) <= 2  # the serving one and the one before
+
+
+def _start_build(env: dict, **options) -> subprocess.Popen:
+    """``build_index`` in its own process, as an operator runs it."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "build_index", "--workers", "2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        **options,
+    )
 
 
 def _wait_for_build(root: Path) -> None:
@@ -195,14 +199,7 @@ def _hold_switch_while_building(root: Path, seconds: float) -> None:
 def test_a_killed_rebuild_leaves_the_old_index_serving(archive):
     env, root = archive
     serving = (root / "CURRENT").read_text().strip()
-    build = subprocess.Popen(
-        [sys.executable, "manage.py", "build_index", "--workers", "2"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    build = _start_build(env, stderr=subprocess.DEVNULL, start_new_session=True)
     _wait_for_build(root)
     # Holding the writers' lock keeps the build from switching however fast
     # it runs: it is killed half done.
