@@ -16,15 +16,24 @@ from django.utils.safestring import SafeString, mark_safe
 from haystack.utils.highlighting import Highlighter
 
 from articles.analysis import query_terms
-from articles.text import accented_letters, fold, has_combining_marks, normalize
+from articles.text import (
+    accented_letters,
+    fold,
+    has_combining_marks,
+    normalize,
+    unaccent_aligned,
+)
 
 
 def _aligned_fold(text: str) -> str:
-    """Fold without changing any offset (NFC text folds char for char)."""
-    folded = fold(text)
+    """Fold without changing any offset: letters lose their marks in place,
+    marks standing alone (decomposed text) stay where they are."""
+    plain = unaccent_aligned(text)
+    folded = plain.lower()
     if len(folded) == len(text):
         return folded
-    return "".join(f if len(f := fold(ch)) == 1 else ch for ch in text)
+    # The odd letter whose lower case is longer ("İ") keeps its case.
+    return "".join(f if len(f := ch.lower()) == 1 else ch for ch in plain)
 
 
 def _letter_classes() -> dict[str, str]:
