@@ -598,23 +598,6 @@ class ArticleAdmin(admin.ModelAdmin):
 # -- reference tables ----------------------------------------------------------
 
 
-def _after_commit(callback: Callable[[], None]) -> None:
-    # Caches reload from the committed table, not from the half-saved one.
-    transaction.on_commit(callback)
-
-
-def _forget_provinces() -> None:
-    from articles import provinces
-
-    provinces.forget()
-
-
-def _forget_abbreviations() -> None:
-    from articles.search.query import forget_abbreviations
-
-    forget_abbreviations()
-
-
 class UnaccentedSlugSearch:
     """Admin search that also matches the unaccented slug ("dak nong")."""
 
@@ -641,19 +624,6 @@ class ProvinceAdmin(UnaccentedSlugSearch, VariantsAsLines, admin.ModelAdmin):
     def article_count(self, obj: Province) -> int:
         return obj._articles
 
-    def save_model(self, request, obj, form, change):
-        # Saving queues the province's articles for the index (articles.signals).
-        super().save_model(request, obj, form, change)
-        _after_commit(_forget_provinces)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        _after_commit(_forget_provinces)
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        _after_commit(_forget_provinces)
-
 
 @admin.register(IctField)
 class IctFieldAdmin(admin.ModelAdmin):
@@ -678,17 +648,3 @@ class AbbreviationAdmin(VariantsAsLines, admin.ModelAdmin):
     @admin.display(description="Cách viết khác")
     def variants_column(self, obj: Abbreviation) -> str:
         return ", ".join(obj.variants)
-
-    # The search reads the table at query time: an edit takes effect on the
-    # next search once the cache is dropped; nothing needs re-indexing.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _after_commit(_forget_abbreviations)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        _after_commit(_forget_abbreviations)
-
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset)
-        _after_commit(_forget_abbreviations)

@@ -4,7 +4,7 @@ and cached reference lists are dropped when they change."""
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from articles.models import Article, IctField, Province
+from articles.models import Abbreviation, Article, IctField, Province
 from articles.search.index.queue import queue_for_index
 
 
@@ -38,16 +38,45 @@ post_save.connect(_queue_related, sender=IctField, dispatch_uid="index-ictfield"
 m2m_changed.connect(_queue_m2m, sender=Article.fields.through, dispatch_uid="index-article-fields")
 
 
-def _forget_reference_lists(sender, **kwargs) -> None:
+# -- cached reference tables (articles.caching) ----------------------------------
+# Every cache of a table is dropped here, whoever changed it (the admin, a
+# command, a shell): now, and again after the commit, so that no request
+# reads the half-saved table into the cache.
+
+
+def _forget(*forgetters):
+    def receiver(sender, **kwargs) -> None:
+        for forget in forgetters:
+            forget()
+            transaction.on_commit(forget)
+
+    return receiver
+
+
+def _forget_reference_lists() -> None:
     from articles.search.service import forget_reference_lists
 
-    # Forget now and again after the commit, so that no page reads the
-    # half-saved table into the cache.
     forget_reference_lists()
-    transaction.on_commit(forget_reference_lists)
 
 
-for _model in (Province, IctField):
+def _forget_provinces() -> None:
+    from articles import provinces
+
+    provinces.forget()
+
+
+def _forget_abbreviations() -> None:
+    from articles.search.query import forget_abbreviations
+
+    forget_abbreviations()
+
+
+_CACHES = {
+    Province: _forget(_forget_reference_lists, _forget_provinces),
+    IctField: _forget(_forget_reference_lists),
+    Abbreviation: _forget(_forget_abbreviations),
+}
+for _model, _receiver in _CACHES.items():
     _name = _model.__name__
-    post_save.connect(_forget_reference_lists, sender=_model, dispatch_uid=f"lists-{_name}")
-    post_delete.connect(_forget_reference_lists, sender=_model, dispatch_uid=f"lists-del-{_name}")
+    post_save.connect(_receiver, sender=_model, weak=False, dispatch_uid=f"cache-{_name}")
+    post_delete.connect(_receiver, sender=_model, weak=False, dispatch_uid=f"cache-del-{_name}")

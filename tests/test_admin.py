@@ -493,3 +493,26 @@ def test_only_signed_in_staff_reach_the_admin(client, django_user_model, staff):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("admin:login"))
+
+
+def test_reference_edits_outside_the_admin_reach_search_too(make_article, index_now):
+    """Caches follow the tables through model signals, not through the admin:
+    a shell session or a command that edits a table is seen by the next search."""
+    from articles.provinces import find_provinces
+
+    with index_now:
+        article = make_article("Nâng cấp hệ thống quản lý văn bản điều hành")
+    assert found("QLVB") == set()
+    assert find_provinces("tin từ Xứ Đoài") == []
+
+    with index_now:
+        Abbreviation.objects.create(short="QLVB", expansion="quản lý văn bản", enabled=True)
+        province = Province.objects.get(slug="ha-noi")
+        province.variants = [*province.variants, "Xứ Đoài"]
+        province.save()
+    assert found("QLVB") == {article.pk}
+    assert find_provinces("tin từ Xứ Đoài") == ["Hà Nội"]
+
+    with index_now:
+        Abbreviation.objects.filter(short="QLVB").delete()
+    assert found("QLVB") == set()
