@@ -20,9 +20,9 @@ from articles.analysis import analyze
 from articles.caching import ProcessCache
 from articles.models import Article, IctField, Province, attach_ict_fields
 from articles.search import diacritics
-from articles.search.engines import get_engine
+from articles.search.engines import SearchEngine, get_engine
 from articles.search.highlight import highlight_title, snippet
-from articles.search.plan import Clause, EngineResult
+from articles.search.plan import Clause, EngineResult, QueryPlan
 from articles.search.planner import plan_query, relaxed
 from articles.search.query import MAX_QUERY_CHARS, ParsedQuery, abbreviation_table, parse
 from articles.text import fold, xml_safe
@@ -294,23 +294,11 @@ def _retrieve(parsed: ParsedQuery, params: SearchParams) -> tuple[EngineResult, 
     """
     engine = get_engine()
     offset = (params.page - 1) * params.page_size
-    plan = plan_query(
-        parsed,
-        restore=_restorer(engine),
-        filters={
-            "province": tuple(params.provinces),
-            "year": tuple(str(y) for y in params.years),
-            "fields": tuple(params.fields),
-        },
-        year_range=(params.year_from, params.year_to),
-        sort=params.effective_sort,
-        offset=offset,
-        limit=params.page_size,
-    )
+    plan = plan_for(parsed, params, engine)
     strict = engine.search(plan)
     if strict.total >= FEW_RESULTS or not plan.ranked:
         return strict, strict.total
-    loose = relaxed(plan, _frequency(engine), max(engine.doc_count(), 1))
+    loose = relaxed_plan(plan, engine)
     if loose is plan:
         return strict, strict.total
     everything = engine.search(replace(loose, offset=0, limit=offset + params.page_size + 1))
@@ -323,6 +311,28 @@ def _retrieve(parsed: ParsedQuery, params: SearchParams) -> tuple[EngineResult, 
     ranked = exact + [hit for hit in everything.hits if hit[0] not in seen]
     page = ranked[offset : offset + params.page_size]
     return EngineResult(everything.total, page, everything.facets), strict.total
+
+
+def plan_for(parsed: ParsedQuery, params: SearchParams, engine: SearchEngine) -> QueryPlan:
+    """The strict plan of a reader's query: every word required."""
+    return plan_query(
+        parsed,
+        restore=_restorer(engine),
+        filters={
+            "province": tuple(params.provinces),
+            "year": tuple(str(y) for y in params.years),
+            "fields": tuple(params.fields),
+        },
+        year_range=(params.year_from, params.year_to),
+        sort=params.effective_sort,
+        offset=(params.page - 1) * params.page_size,
+        limit=params.page_size,
+    )
+
+
+def relaxed_plan(plan: QueryPlan, engine: SearchEngine) -> QueryPlan:
+    """The plan of the nearest partial matches (``plan`` itself when there are none)."""
+    return relaxed(plan, _frequency(engine), max(engine.doc_count(), 1))
 
 
 def _exact_hits(engine, plan, count: int) -> list[tuple[int, float]]:

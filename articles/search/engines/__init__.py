@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from articles.search.engines.base import SearchEngine
 
+__all__ = ["SearchEngine", "get_engine"]
+
 
 def get_engine(using: str = "default") -> SearchEngine:
     from haystack import connections

@@ -108,10 +108,11 @@ def rank(snapshot: Snapshot, score, hit_ids: np.ndarray, wanted: int):
 
 def rank_with_whoosh(snapshot: Snapshot, score, hit_ids: np.ndarray, wanted: int):
     """Whoosh's own scoring, for query nodes the array evaluation does not handle."""
-    # A few extra so that ties at the page edge can be broken by recency.
-    results = snapshot.searcher.search(
-        score, limit=wanted + 10, filter=set(hit_ids.tolist()), terms=False
-    )
+    # Every hit scored: Whoosh 2.7's top-N collection with a filter misses
+    # documents that belong in the top (the equivalence test showed another
+    # top 10 with limit=20 than with no limit), and ties at the page edge
+    # must be broken by recency anyway.
+    results = snapshot.searcher.search(score, limit=None, filter=set(hit_ids.tolist()), terms=False)
     scored = [(hit.docnum, round(hit.score, SCORE_DIGITS)) for hit in results]
     scored.sort(key=lambda item: (-item[1], -snapshot.pub[item[0]], item[0]))
     return scored[:wanted]
