@@ -153,13 +153,34 @@ STORAGES = {
 }
 
 # Search: the engine haystack's connection names (articles/search/engines/).
+# Whoosh on disk by default; PORTAL_SEARCH_ENGINE=opensearch with OPENSEARCH_URL
+# for a cluster (docs/opensearch.md).
+PORTAL_SEARCH_ENGINE = os.environ.get("PORTAL_SEARCH_ENGINE", "whoosh").strip().lower()
 WHOOSH_INDEX_PATH = Path(os.environ.get("WHOOSH_INDEX_PATH", DATA_DIR / "whoosh_index"))
-HAYSTACK_CONNECTIONS = {
-    "default": {
-        "ENGINE": "articles.search.engines.whoosh.haystack.WhooshHaystackEngine",
-        "PATH": str(WHOOSH_INDEX_PATH),
-    },
-}
+if PORTAL_SEARCH_ENGINE == "whoosh":
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "articles.search.engines.whoosh.haystack.WhooshHaystackEngine",
+            "PATH": str(WHOOSH_INDEX_PATH),
+        },
+    }
+elif PORTAL_SEARCH_ENGINE == "opensearch":
+    if not os.environ.get("OPENSEARCH_URL"):
+        raise ImproperlyConfigured("PORTAL_SEARCH_ENGINE=opensearch needs OPENSEARCH_URL.")
+    HAYSTACK_CONNECTIONS = {
+        "default": {
+            "ENGINE": "articles.search.engines.opensearch.haystack.OpenSearchHaystackEngine",
+            "URL": os.environ["OPENSEARCH_URL"],
+            "INDEX_NAME": os.environ.get("OPENSEARCH_INDEX", "portal-articles"),
+            "SHARDS": int(os.environ.get("OPENSEARCH_SHARDS", "1")),
+            "REPLICAS": int(os.environ.get("OPENSEARCH_REPLICAS", "0")),
+            "TIMEOUT": float(os.environ.get("OPENSEARCH_TIMEOUT", "10")),
+        },
+    }
+else:
+    raise ImproperlyConfigured(
+        f"PORTAL_SEARCH_ENGINE={PORTAL_SEARCH_ENGINE!r}: use 'whoosh' or 'opensearch'."
+    )
 # Index writes go through the queue drained after commit (articles/search/index/queue.py).
 HAYSTACK_SIGNAL_PROCESSOR = "articles.search.index.queue.QueuedSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20

@@ -21,6 +21,7 @@ from django.db import connections
 from whoosh.filedb.filestore import FileStorage
 
 from articles.search.engines.base import BuildReport
+from articles.search.engines.progress import Progress
 from articles.search.engines.whoosh import checksums, compat
 from articles.search.engines.whoosh.engine import WhooshEngine, document_key
 from articles.search.engines.whoosh.schema import DJANGO_ID, ID
@@ -197,30 +198,3 @@ def _catch_up(engine: WhooshEngine, index, target: Path, offset: int) -> int:
         for pk in changed - present:
             writer.delete_by_term(ID, document_key(pk))
         writer.commit(merge=False)
-
-
-class Progress:
-    """A line every few seconds: done, total, rate and the time left."""
-
-    def __init__(self, total: int, log: Callable[[str], None] | None, every: float = 5.0):
-        self.total, self.log, self.every = total, log, every
-        self.started = self.shown = time.perf_counter()
-        self.last = -1
-
-    def update(self, done: int) -> None:
-        if self.log is None:
-            return
-        now, complete = time.perf_counter(), done == self.total
-        if (complete and self.last == done) or (not complete and now - self.shown < self.every):
-            return  # the end is said once, the rest every few seconds
-        self.shown, self.last = now, done
-        elapsed = now - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - done) / rate if rate else 0.0
-        width = 30
-        filled = int(width * done / self.total) if self.total else width
-        bar = "#" * filled + "." * (width - filled)
-        self.log(
-            f"  [{bar}] {done}/{self.total} bài, {rate:.0f} bài/s, "
-            f"đã chạy {elapsed:.0f} s, còn khoảng {left:.0f} s"
-        )
