@@ -1,5 +1,6 @@
 """Where an article's index-build time goes: preparing its document (word
-segmentation and our analysis) versus Whoosh's adding and committing.
+segmentation and our analysis) versus writing its postings, with the
+rebuild's segment builder and with Whoosh's own writer.
 
     .venv/bin/python bench/build_profile.py --size 10000 [--count 300]
 
@@ -37,22 +38,34 @@ def main() -> None:
     tagger = _time_crf_tagger()
     engine = get_engine()
     articles = list(indexable()[: args.count])
+    from articles.search.engines.whoosh import compat
+
+    started = time.process_time()
+    prepared_documents = [engine.whoosh_fields(d) for d in documents(articles)]
+    prepared = time.process_time()
+    with tempfile.TemporaryDirectory() as scratch:
+        builder = compat.SegmentBuilder(FileStorage(scratch).create_index(engine.schema))
+        for document in prepared_documents:
+            builder.add_document(document)
+        added = time.process_time()
+        builder.finish()
+        built = time.process_time()
     with tempfile.TemporaryDirectory() as scratch:
         writer = FileStorage(scratch).create_index(engine.schema).writer()
-        started = time.process_time()
-        prepared_documents = [engine.whoosh_fields(d) for d in documents(articles)]
-        prepared = time.process_time()
+        whoosh_started = time.process_time()
         for document in prepared_documents:
             writer.add_document(**document)
-        added = time.process_time()
+        whoosh_added = time.process_time()
         writer.commit()
         committed = time.process_time()
     per = 1000 / len(articles)
     print(f"{len(articles)} articles, CPU ms per article:")
     print(f"  prepare (segmentation + analysis)  {(prepared - started) * per:6.1f}")
     print(f"    of which the CRF tagger          {tagger['seconds'] * per:6.1f}")
-    print(f"  Whoosh add_document                {(added - prepared) * per:6.1f}")
-    print(f"  Whoosh commit (sort + write)       {(committed - added) * per:6.1f}")
+    print(f"  segment builder: add               {(added - prepared) * per:6.1f}")
+    print(f"  segment builder: write postings    {(built - added) * per:6.1f}")
+    print(f"  Whoosh add_document                {(whoosh_added - whoosh_started) * per:6.1f}")
+    print(f"  Whoosh commit (sort + write)       {(committed - whoosh_added) * per:6.1f}")
 
 
 def _time_crf_tagger() -> dict[str, float]:
