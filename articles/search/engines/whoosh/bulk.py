@@ -13,6 +13,7 @@ old generation, whole, until then.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,32 @@ def peak_memory_mb(workers: int) -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + workers * child) / 1024  # kilobytes on Linux
+
+
+def resident_mb(pids: Sequence[int]) -> float:
+    """The memory the processes ``pids`` hold together now (Linux PSS: pages
+    shared between them, as a forked worker shares its parent's, counted once)."""
+    total_kb = 0
+    for pid in pids:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Pss:"):
+                total_kb += int(line.split()[1])
+                break
+    return total_kb / 1024
+
+
+def _family() -> list[int]:
+    """This process and its children (the pool's workers)."""
+    pid = os.getpid()
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *map(int, children)]
 
 
 def index_size(path: str | Path) -> int:
@@ -115,11 +142,13 @@ def build(
         _job_context.update(engine=engine, target=target, done=done)
         size = _segment_size(len(ids), workers, segment_docs)
         finishing = False
+        resident = 0.0
         try:
             with context.Pool(workers) as pool:
                 pending = [pool.apply_async(_write_segment, (job,)) for job in _jobs(ids, size)]
                 while not all(job.ready() for job in pending):
                     time.sleep(0.5)
+                    resident = max(resident, resident_mb(_family()))
                     progress.update(done.value)
                     if done.value == len(ids) and log and not finishing:
                         finishing = True
@@ -154,7 +183,10 @@ def build(
         index_bytes=size,
         segments=len(segments),
         cpu_seconds=cpu_seconds() - cpu_started,
-        memory_mb=peak_memory_mb(workers),
+        # Sampled twice a second while the workers run; after them the parent alone.
+        memory_mb=max(resident, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # The earlier, cruder figure: every worker's peak RSS counted whole.
+        timings={"memory_upper_bound_mb": peak_memory_mb(workers)},
     )
 
 
