@@ -273,10 +273,7 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        # Text pasted in the admin may hold control characters that no feed
-        # or sitemap can carry; the importer removes them too.
-        for name in ("title", "body", "byline", "source"):
-            setattr(self, name, xml_safe(getattr(self, name)))
+        self.clean_text()
         # The change and its index-queue row (written by post_save) commit together.
         with transaction.atomic(using=kwargs.get("using")):
             if not self.slug:
@@ -285,6 +282,13 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean_text(self) -> None:
+        """Drop characters no feed or sitemap can carry (text pasted in the
+        admin may hold them); every save does this, and the importer's bulk
+        inserts call it themselves."""
+        for name in ("title", "body", "byline", "source"):
+            setattr(self, name, xml_safe(getattr(self, name)))
 
     @cached_property
     def ict_fields(self) -> list[IctField]:
@@ -329,8 +333,12 @@ def format_date_vi(date: dt.date | None, precision: str) -> str:
     return f"{date.day:02d}/{date.month:02d}/{date.year}"
 
 
+def slug_base(title: str, max_length: int = 100) -> str:
+    return slugify(unaccent(title))[:max_length].strip("-") or "bai-viet"
+
+
 def unique_slug(title: str, exclude_pk: int | None = None, max_length: int = 100) -> str:
-    base = slugify(unaccent(title))[:max_length].strip("-") or "bai-viet"
+    base = slug_base(title, max_length)
     candidate = base
     n = 2
     qs = Article.objects.all()

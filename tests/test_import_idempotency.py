@@ -219,3 +219,89 @@ def test_many_files_imported_by_worker_processes_give_the_same_archive(tmp_path,
     alone, in_workers = archive(1), archive(2)
     assert len(alone[0]) > 150 and len(alone[1]) >= 3  # articles, and the skips reported
     assert in_workers == alone
+
+
+def test_new_files_stored_in_groups_give_the_archive_of_one_file_at_a_time(
+    tmp_path, monkeypatch, caplog
+):
+    """Grouped inserts (``importer.batch``) change how many statements run,
+    not what is stored: fields, reasons, slugs, duplicate links, index queue."""
+    import re
+
+    from articles.importer import batch
+    from bench.synthetic import generate
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for article in generate(150, seed=11):  # 3% are near-duplicates of earlier ones
+        (folder / f"{article.number:05d}.txt").write_text(article.raw_text, encoding="utf-8")
+    for n in range(1, 13):
+        text = (folder / f"{n:05d}.txt").read_text(encoding="utf-8")
+        # Half in the same group as the original, half in a later one.
+        name = f"{n:05d}" if n % 2 else f"{n + 90:05d}"
+        if n <= 6:  # the same text under another name
+            (folder / f"{name}-copy.txt").write_text(text, encoding="utf-8")
+        else:  # the same headline and date, a word changed
+            head, _, tail = text.rpartition(" và ")
+            (folder / f"{name}-sua.txt").write_text(f"{head} cùng {tail}", encoding="utf-8")
+    (folder / "rong.txt").write_text("   \n", encoding="utf-8")
+    shutil.copytree(SEEDS, folder / "seeds")
+    monkeypatch.setattr(batch, "GROUP_FILES", 16)
+    groups = []
+    insert = batch.insert_new_files
+
+    def counted(group, *args):
+        groups.append(len(group))
+        return insert(group, *args)
+
+    monkeypatch.setattr(batch, "insert_new_files", counted)
+
+    def archive(grouped: bool) -> tuple[list, list, int, int]:
+        monkeypatch.setattr(batch, "supported", lambda: grouped)
+        report = import_paths([folder], update_index=False)
+        names = {a.pk: f"{a.source_file}#{a.source_item}" for a in Article.objects.all()}
+
+        def named(reasons: list[str]) -> list[str]:
+            return [re.sub(r"#(\d+)", lambda m: names[int(m[1])], r) for r in reasons]
+
+        rows = [
+            (
+                a.source_file,
+                a.source_item,
+                a.title,
+                a.body,
+                a.slug,
+                a.date,
+                a.date_precision,
+                a.province_id,
+                a.byline,
+                a.source,
+                a.fingerprint,
+                a.raw_fingerprint,
+                a.import_signals,
+                sorted(a.fields.values_list("code", flat=True)),
+                named(a.review_reasons),
+                a.needs_review,
+                names.get(a.possible_duplicate_of_id),
+            )
+            for a in Article.objects.order_by("source_file", "source_item")
+        ]
+        queued = IndexQueueEntry.objects.filter(article_id__in=names).count()
+        outcomes = [
+            (i.source_file, i.source_item, i.outcome, i.title, named(list(i.review_reasons)))
+            for i in report.items
+        ]
+        Article.objects.all().delete()
+        IndexQueueEntry.objects.all().delete()
+        return rows, [str(s) for s in report.skipped], report.files_read, queued, outcomes
+
+    one_by_one = archive(False)
+    assert groups == []
+    with caplog.at_level("ERROR", logger="articles.importer.pipeline"):
+        grouped = archive(True)
+    assert len(groups) >= 10 and not caplog.records  # grouped, none fell back
+    rows = one_by_one[0]
+    assert len(rows) > 150
+    assert sum(1 for row in rows if row[-1]) >= 12  # possible duplicates linked
+    assert len({row[4] for row in rows}) == len(rows)  # every slug unique
+    assert grouped == one_by_one

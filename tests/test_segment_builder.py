@@ -139,3 +139,33 @@ def test_fields_with_boosts_analyzers_and_numbers_are_written_the_same(tmp_path)
     a = _write(tmp_path / "whoosh", schema, docs, builder=False)
     b = _write(tmp_path / "builder", schema, docs, builder=True)
     _same_index(a, b, tmp_path)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_never_merges_the_segments_a_build_wrote(make_article, index_now, monkeypatch):
+    """Left to Whoosh's default policy, one edit after a build of about 20
+    segments merged the whole index (minutes at 100,000 articles)."""
+    from articles.search.engines.whoosh import bulk
+    from articles.search.engines.whoosh import engine as whoosh_engine
+
+    articles = [make_article(f"Tin bưu chính số {n}") for n in range(60)]
+    engine = get_engine()
+    monkeypatch.setattr(whoosh_engine, "EDIT_SEGMENT_DOCS", 3)
+    bulk.build(engine, [a.pk for a in articles], workers=2, segment_docs=3)
+
+    def segment_sizes() -> list[int]:
+        with engine.index().searcher() as searcher:
+            return sorted(r.doc_count_all() for r, _ in searcher.reader().leaf_readers())
+
+    built = segment_sizes()
+    assert built == [3] * 20
+    for article in articles[:6]:  # Whoosh's own policy merges from the fifth small segment
+        with index_now:
+            article.title += " (sửa)"
+            article.save()
+    after = segment_sizes()
+    # The build's segments are all there (the edited articles' old copies
+    # stay in them, deleted); the edits' own small segments were merged.
+    assert [s for s in after if s == 3] == built
+    assert sum(after) == 60 + 6 and len(after) < 20 + 6
+    assert {a.pk for a in articles} == engine.indexed_ids()

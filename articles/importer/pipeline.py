@@ -21,6 +21,7 @@ from typing import Protocol
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 
+from articles.importer import batch
 from articles.importer.extraction import ExtractedArticle
 from articles.importer.fields import make_field_lookup
 from articles.importer.preparing import (
@@ -130,10 +131,7 @@ def import_paths(
     try:
         # Index work is queued per save and applied once at the end, not per file.
         with indexing.indexing_deferred():
-            for prepared in prepared_files(importer.extractor, plan.files, workers):
-                importer.import_file(prepared)
-                if progress:
-                    progress.advance(prepared.name)
+            importer.import_files(prepared_files(importer.extractor, plan.files, workers), progress)
     finally:
         if progress:
             progress.finish()
@@ -177,6 +175,28 @@ def content_fingerprint(title: str, body: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def first_duplicate(article: Article, candidates: list[Article]) -> Article | None:
+    """The first of ``candidates`` (earliest first) with the same text, or
+    else the same headline in any accents and case (candidates are the
+    articles of the same text or the same date)."""
+    for other in candidates:
+        if other.fingerprint == article.fingerprint:
+            return other
+    title = fold(collapse_spaces(article.title)).rstrip(". ")
+    for other in candidates:
+        if fold(collapse_spaces(other.title)).rstrip(". ") == title:
+            return other
+    return None
+
+
+def set_duplicate(article: Article, duplicate: Article | None, reasons: list[str]) -> None:
+    article.possible_duplicate_of = duplicate
+    if duplicate is not None:
+        reasons.append(f"possible duplicate of #{duplicate.pk}")
+    article.review_reasons = reasons
+    article.needs_review = bool(reasons)
+
+
 class _Importer:
     def __init__(self, report: ImportReport, known: set[str]) -> None:
         self.report = report
@@ -195,6 +215,65 @@ class _Importer:
             (f.code, f.name, f.short_name) for f in self.ict_fields.values()
         )
         self.extractor = Extractor(matcher, sites, field_lookup)
+        self.batches = batch.supported()
+
+    def import_files(self, files: Iterable[PreparedFile], progress: Progress | None) -> None:
+        """Files never imported before go in groups (``batch``), the others one by one."""
+        group: list[PreparedFile] = []
+
+        def flush() -> None:
+            self._import_group(group, progress)
+            group.clear()
+
+        for prepared in files:
+            if self._new_file(prepared):
+                self.seen_names[prepared.name] = prepared.fingerprint
+                group.append(prepared)
+                if len(group) >= batch.GROUP_FILES:
+                    flush()
+                continue
+            flush()
+            self.import_file(prepared)
+            if progress:
+                progress.advance(prepared.name)
+        flush()
+
+    def _new_file(self, prepared: PreparedFile) -> bool:
+        return (
+            self.batches
+            and prepared.planned.kind == FileKind.TEXT
+            and not prepared.unread
+            and not prepared.refused
+            and bool(prepared.articles)
+            and prepared.name not in self.known
+            and prepared.name not in self.seen_names
+        )
+
+    def _import_group(self, group: list[PreparedFile], progress: Progress | None) -> None:
+        if not group:
+            return
+        try:
+            results = batch.insert_new_files(
+                group,
+                self.fill,
+                {code: f.pk for code, f in self.ict_fields.items()},
+                first_duplicate,
+                set_duplicate,
+            )
+        except Exception:
+            logger.exception("A group of new files failed; importing them one at a time")
+            for prepared in group:
+                del self.seen_names[prepared.name]
+                self.import_file(prepared)
+                if progress:
+                    progress.advance(prepared.name)
+            return
+        for prepared in group:
+            self.report.files_read += 1
+            self.known.add(prepared.name)
+            self.report.items.extend(results[prepared.name])
+            if progress:
+                progress.advance(prepared.name)
 
     def import_file(self, prepared: PreparedFile) -> None:
         try:
@@ -305,26 +384,9 @@ class _Importer:
         outcome = Outcome.IMPORTED if article is None else Outcome.UPDATED
         if article is None:
             article = Article(source_file=name, source_item=extracted.source_item)
-        reasons = list(extracted.review_reasons)
-        province = self._province(extracted, reasons)
-        article.title = extracted.title
-        article.body = extracted.body
-        article.date = extracted.date
-        article.date_precision = extracted.date_precision
-        article.province = province
-        article.byline = extracted.byline
-        article.source = extracted.source
-        article.source_url = extracted.source_url
-        article.raw_text = raw_text
-        article.raw_fingerprint = fingerprint
-        article.fingerprint = content_fingerprint(extracted.title, extracted.body)
+        reasons = self.fill(article, extracted, raw_text, fingerprint)
         duplicate = self._possible_duplicate(article)
-        article.possible_duplicate_of = duplicate
-        if duplicate is not None:
-            reasons.append(f"possible duplicate of #{duplicate.pk}")
-        article.review_reasons = reasons
-        article.needs_review = bool(reasons)
-        article.import_signals = dict(extracted.signals)
+        set_duplicate(article, duplicate, reasons)
         article.save()
         wanted = [self.ict_fields[code] for code in extracted.fields if code in self.ict_fields]
         if outcome == Outcome.IMPORTED:
@@ -339,6 +401,25 @@ class _Importer:
         return ItemResult(
             name, extracted.source_item, article.pk, outcome, article.title, tuple(reasons)
         )
+
+    def fill(
+        self, article: Article, extracted: ExtractedArticle, raw_text: str, fingerprint: str
+    ) -> list[str]:
+        """Set what the file says on ``article``; returns its review reasons so far."""
+        reasons = list(extracted.review_reasons)
+        article.province = self._province(extracted, reasons)
+        article.title = extracted.title
+        article.body = extracted.body
+        article.date = extracted.date
+        article.date_precision = extracted.date_precision
+        article.byline = extracted.byline
+        article.source = extracted.source
+        article.source_url = extracted.source_url
+        article.raw_text = raw_text
+        article.raw_fingerprint = fingerprint
+        article.fingerprint = content_fingerprint(extracted.title, extracted.body)
+        article.import_signals = dict(extracted.signals)
+        return reasons
 
     def _province(self, extracted: ExtractedArticle, reasons: list[str]) -> Province | None:
         if extracted.province is None:
@@ -358,14 +439,7 @@ class _Importer:
         if article.date is not None:
             candidates |= Q(date=article.date)
         rows = list(others.filter(candidates).order_by("pk").only("pk", "title", "fingerprint"))
-        for other in rows:
-            if other.fingerprint == article.fingerprint:
-                return other
-        title = fold(collapse_spaces(article.title)).rstrip(". ")
-        for other in rows:
-            if fold(collapse_spaces(other.title)).rstrip(". ") == title:
-                return other
-        return None
+        return first_duplicate(article, rows)
 
     def _flag_stale(self, existing: dict[int, Article], numbers: set[int]) -> list[str]:
         flagged = []
