@@ -5,7 +5,8 @@ file's base name and its item number in that file, and remembers the
 SHA-256 of the bytes it came from. Importing the same bytes again changes
 nothing (no save, no index work); changed bytes update the articles in
 place. Each file is imported in its own transaction, so a failure leaves
-no half-imported file behind.
+no half-imported file behind; files never imported before go in groups
+(``batch``), and a group that fails is imported again file by file.
 """
 
 from __future__ import annotations
