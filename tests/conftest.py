@@ -143,3 +143,37 @@ def rebuild_index():
 
 
 __all__ = ["SEEDS", "settings"]
+
+
+@pytest.fixture
+def generated_articles(db):
+    """Store ``count`` articles of the benchmark's synthetic corpus (bodies cut
+    to ``body_syllables`` when given), with their provinces and fields."""
+    from articles.models import Article, IctField, Province
+    from bench.synthetic import generate
+
+    def store(count: int, seed: int, body_syllables: int | None = None) -> list:
+        provinces = dict(Province.objects.values_list("slug", "pk"))
+        fields = dict(IctField.objects.values_list("code", "pk"))
+        generated = list(generate(count, seed=seed))
+        rows = Article.objects.bulk_create(
+            Article(
+                title=a.title,
+                slug=a.slug(),
+                body=" ".join(a.body.split()[:body_syllables]) if body_syllables else a.body,
+                date=a.date,
+                date_precision=a.date_precision,
+                province_id=provinces[a.province],
+                source_file=a.source_file,
+                fingerprint=a.fingerprint(),
+            )
+            for a in generated
+        )
+        Article.fields.through.objects.bulk_create(
+            Article.fields.through(article_id=row.pk, ictfield_id=fields[code])
+            for row, a in zip(rows, generated, strict=True)
+            for code in a.fields
+        )
+        return rows
+
+    return store

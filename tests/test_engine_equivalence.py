@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from articles.models import Article, IctField, Province
+from articles.models import Article
 from articles.search.engines import get_engine
 from articles.search.engines.whoosh import ranking
 from articles.search.engines.whoosh.evaluate import evaluate
@@ -26,7 +26,6 @@ from articles.search.engines.whoosh.translate import translate
 from articles.search.index.document import documents
 from articles.search.query import abbreviation_table, parse
 from articles.search.service import SearchParams, plan_for, relaxed_plan
-from bench.synthetic import generate
 
 CORPUS = 3000
 BODY_SYLLABLES = 220
@@ -105,28 +104,8 @@ QUERIES = [
 
 
 @pytest.fixture
-def corpus(db):
-    provinces = dict(Province.objects.values_list("slug", "pk"))
-    fields = dict(IctField.objects.values_list("code", "pk"))
-    generated = list(generate(CORPUS, seed=7))
-    rows = Article.objects.bulk_create(
-        Article(
-            title=a.title,
-            slug=a.slug(),
-            body=" ".join(a.body.split()[:BODY_SYLLABLES]),
-            date=a.date,
-            date_precision=a.date_precision,
-            province_id=provinces[a.province],
-            source_file=a.source_file,
-            fingerprint=a.fingerprint(),
-        )
-        for a in generated
-    )
-    Article.fields.through.objects.bulk_create(
-        Article.fields.through(article_id=row.pk, ictfield_id=fields[code])
-        for row, a in zip(rows, generated, strict=True)
-        for code in a.fields
-    )
+def corpus(generated_articles):
+    rows = generated_articles(CORPUS, seed=7, body_syllables=BODY_SYLLABLES)
     engine = get_engine()
     published = Article.objects.published().with_relations().order_by("pk")
     engine.rebuild(list(published.values_list("pk", flat=True)), workers=2)

@@ -11,11 +11,10 @@ import pytest
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 
-from articles.models import Article, IctField, Province
+from articles.models import Article
 from articles.search.engines import get_engine
 from articles.search.engines.whoosh import compat
 from articles.search.index.document import documents
-from bench.synthetic import generate
 
 
 def _write(folder: Path, schema, docs: list[dict], *, builder: bool):
@@ -55,28 +54,8 @@ def _same_index(a, b, tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_the_search_documents_segment_is_byte_for_byte_whooshs(tmp_path):
-    provinces = dict(Province.objects.values_list("slug", "pk"))
-    fields = dict(IctField.objects.values_list("code", "pk"))
-    generated = list(generate(120, seed=3))
-    rows = Article.objects.bulk_create(
-        Article(
-            title=a.title,
-            slug=a.slug(),
-            body=a.body,
-            date=a.date,
-            date_precision=a.date_precision,
-            province_id=provinces[a.province],
-            source_file=a.source_file,
-            fingerprint=a.fingerprint(),
-        )
-        for a in generated
-    )
-    Article.fields.through.objects.bulk_create(
-        Article.fields.through(article_id=row.pk, ictfield_id=fields[code])
-        for row, a in zip(rows, generated, strict=True)
-        for code in a.fields
-    )
+def test_the_search_documents_segment_is_byte_for_byte_whooshs(tmp_path, generated_articles):
+    generated_articles(120, seed=3)
     engine = get_engine()
     docs = [
         engine.whoosh_fields(d) for d in documents(Article.objects.with_relations().order_by("pk"))
