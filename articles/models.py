@@ -4,7 +4,7 @@ and the abbreviation table that feeds the search analysis."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property, lru_cache
 
 from django.db import models, transaction
@@ -338,13 +338,16 @@ def slug_base(title: str, max_length: int = 100) -> str:
 
 
 def unique_slug(title: str, exclude_pk: int | None = None, max_length: int = 100) -> str:
-    base = slug_base(title, max_length)
-    candidate = base
-    n = 2
-    qs = Article.objects.all()
+    others = Article.objects.all()
     if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    while qs.filter(slug=candidate).exists():
+        others = others.exclude(pk=exclude_pk)
+    return free_slug(slug_base(title, max_length), lambda slug: others.filter(slug=slug).exists())
+
+
+def free_slug(base: str, taken: Callable[[str], bool]) -> str:
+    """``base``, or the first of ``base-2``, ``base-3`` … that is not ``taken``."""
+    candidate, n = base, 2
+    while taken(candidate):
         candidate = f"{base}-{n}"
         n += 1
     return candidate

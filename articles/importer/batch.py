@@ -12,15 +12,18 @@ again on its own, so one bad file still costs only itself.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Q
 
+from articles.importer.duplicates import first_duplicate, set_duplicate
 from articles.importer.preparing import PreparedFile
 from articles.importer.report import ItemResult, Outcome
-from articles.models import Article, slug_base
+from articles.models import Article, free_slug, slug_base
 from articles.search.index.queue import queue_for_index
 
 GROUP_FILES = 64
@@ -44,8 +47,6 @@ def insert_new_files(
     group: list[PreparedFile],
     fill: Callable[[Article, object, str, str], list[str]],
     field_ids: dict[str, int],
-    first_duplicate: Callable[[Article, list[Article]], Article | None],
-    set_duplicate: Callable[[Article, Article | None, list[str]], None],
 ) -> dict[str, list[ItemResult]]:
     """Store the articles of files never imported; results by file name."""
     new: list[_New] = []
@@ -56,7 +57,7 @@ def insert_new_files(
             wanted = [field_ids[code] for code in extracted.fields if code in field_ids]
             new.append(_New(prepared.name, article, reasons, wanted))
     with transaction.atomic():
-        _find_duplicates(new, first_duplicate)
+        _find_duplicates(new)
         for item in new:
             item.article.clean_text()  # what save() does first, before choosing the slug
         _choose_slugs(new)
@@ -65,7 +66,7 @@ def insert_new_files(
             in_group = item.duplicate is not None and item.duplicate.pk is None
             set_duplicate(item.article, None if in_group else item.duplicate, item.reasons)
         Article.objects.bulk_create([item.article for item in new])
-        linked = _link_duplicates_in_group(new, set_duplicate)
+        linked = _link_duplicates_in_group(new)
         Through = Article.fields.through
         Through.objects.bulk_create(
             Through(article_id=item.article.pk, ictfield_id=field_id)
@@ -92,7 +93,7 @@ def insert_new_files(
     return results
 
 
-def _find_duplicates(new: list[_New], first_duplicate) -> None:
+def _find_duplicates(new: list[_New]) -> None:
     """Each article's possible duplicate among the archive's articles (one
     query for the group) and the group's earlier ones, as one at a time would."""
     fingerprints = {item.article.fingerprint for item in new}
@@ -102,33 +103,46 @@ def _find_duplicates(new: list[_New], first_duplicate) -> None:
         .order_by("pk")
         .only("pk", "title", "fingerprint", "date")
     )
-    earlier: list[Article] = []
-    for item in new:
+    # Candidates by text and by date, numbered in the order one at a time
+    # would see them: the archive's by id, then the group's earlier articles.
+    by_text: dict[str, list[tuple[int, Article]]] = defaultdict(list)
+    by_date: dict[dt.date, list[tuple[int, Article]]] = defaultdict(list)
+
+    def note(position: int, article: Article) -> None:
+        by_text[article.fingerprint].append((position, article))
+        if article.date is not None:
+            by_date[article.date].append((position, article))
+
+    for position, other in enumerate(rows):
+        note(position, other)
+    for position, item in enumerate(new, start=len(rows)):
         article = item.article
-        candidates = [
-            other
-            for other in (*rows, *earlier)
-            if other.fingerprint == article.fingerprint
-            or (article.date is not None and other.date == article.date)
-        ]
-        item.duplicate = first_duplicate(article, candidates)
-        earlier.append(article)
+        found = dict(by_text.get(article.fingerprint, ()))
+        if article.date is not None:
+            found.update(by_date.get(article.date, ()))
+        item.duplicate = first_duplicate(article, [found[p] for p in sorted(found)])
+        note(position, article)
 
 
 def _choose_slugs(new: list[_New]) -> None:
     bases = [slug_base(item.article.title) for item in new]
-    taken = set(Article.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    unseen = set(bases)
+    taken = set(Article.objects.filter(slug__in=unseen).values_list("slug", flat=True))
+
+    def is_taken(slug: str) -> bool:
+        # Bases are known taken or free from the query above; a further
+        # candidate (the same headline again, rare) is looked up, past this
+        # group's own slugs too, as one save at a time would.
+        if slug in taken:
+            return True
+        return slug not in unseen and Article.objects.filter(slug=slug).exists()
+
     for item, base in zip(new, bases, strict=True):
-        slug, n = base, 2
-        # Rarely taken (the same headline again): then the next free one, as
-        # one save at a time would choose it, past this group's own slugs too.
-        while slug in taken or (slug != base and Article.objects.filter(slug=slug).exists()):
-            slug, n = f"{base}-{n}", n + 1
-        item.article.slug = slug
-        taken.add(slug)
+        item.article.slug = free_slug(base, is_taken)
+        taken.add(item.article.slug)
 
 
-def _link_duplicates_in_group(new: list[_New], set_duplicate) -> set[int]:
+def _link_duplicates_in_group(new: list[_New]) -> set[int]:
     linked = []
     for item in new:
         if item.duplicate is not None and item.article.possible_duplicate_of_id is None:

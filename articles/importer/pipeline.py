@@ -23,6 +23,7 @@ from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 
 from articles.importer import batch
+from articles.importer.duplicates import first_duplicate, set_duplicate
 from articles.importer.extraction import ExtractedArticle
 from articles.importer.fields import make_field_lookup
 from articles.importer.preparing import (
@@ -38,7 +39,7 @@ from articles.importer.report import ImportReport, ItemResult, Outcome, Skipped
 from articles.importer.sites import SiteTable, site_data
 from articles.models import Article, IctField, Province
 from articles.search.index import queue as indexing
-from articles.text import collapse_spaces, fold, normalize
+from articles.text import collapse_spaces, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -176,28 +177,6 @@ def content_fingerprint(title: str, body: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def first_duplicate(article: Article, candidates: list[Article]) -> Article | None:
-    """The first of ``candidates`` (earliest first) with the same text, or
-    else the same headline in any accents and case (candidates are the
-    articles of the same text or the same date)."""
-    for other in candidates:
-        if other.fingerprint == article.fingerprint:
-            return other
-    title = fold(collapse_spaces(article.title)).rstrip(". ")
-    for other in candidates:
-        if fold(collapse_spaces(other.title)).rstrip(". ") == title:
-            return other
-    return None
-
-
-def set_duplicate(article: Article, duplicate: Article | None, reasons: list[str]) -> None:
-    article.possible_duplicate_of = duplicate
-    if duplicate is not None:
-        reasons.append(f"possible duplicate of #{duplicate.pk}")
-    article.review_reasons = reasons
-    article.needs_review = bool(reasons)
-
-
 class _Importer:
     def __init__(self, report: ImportReport, known: set[str]) -> None:
         self.report = report
@@ -255,11 +234,7 @@ class _Importer:
             return
         try:
             results = batch.insert_new_files(
-                group,
-                self.fill,
-                {code: f.pk for code, f in self.ict_fields.items()},
-                first_duplicate,
-                set_duplicate,
+                group, self.fill, {code: f.pk for code, f in self.ict_fields.items()}
             )
         except Exception:
             logger.exception("A group of new files failed; importing them one at a time")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 
+from opensearchpy import OpenSearchException, helpers
+
 from articles.search.engines.base import (
     BuildReport,
     Document,
@@ -105,11 +107,6 @@ class OpenSearchEngine(SearchEngine):
 
     # -- indices and the alias -------------------------------------------------------
 
-    def _errors(self):
-        from opensearchpy.exceptions import OpenSearchException
-
-        return OpenSearchException
-
     def _create(self, name: str, aliases: dict, stamp: str, *, building: bool = False) -> None:
         body = mapping.index_body(
             self.fields, stamp, shards=self.shards, replicas=0 if building else self.replicas
@@ -136,7 +133,7 @@ class OpenSearchEngine(SearchEngine):
                     },
                     ignore=400,
                 )
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             raise _unavailable(exc) from exc
         self._ready = True
 
@@ -160,8 +157,6 @@ class OpenSearchEngine(SearchEngine):
     def send(self, actions: list[dict], *, targets: list[str], refresh) -> None:
         """Write ``actions`` to each target; only the serving alias is waited
         for (``refresh``): an index being built is not refreshed until it is done."""
-        from opensearchpy import helpers
-
         self.ensure_index()
         try:
             for target in targets:
@@ -174,7 +169,7 @@ class OpenSearchEngine(SearchEngine):
                 failed = [error for error in errors if not _ignorable(error)]
                 if failed:
                     raise SearchUnavailable(f"OpenSearch refused {len(failed)}: {failed[:3]}")
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             raise _unavailable(exc) from exc
 
     # -- reading ---------------------------------------------------------------------
@@ -183,7 +178,7 @@ class OpenSearchEngine(SearchEngine):
         self.ensure_index()
         try:
             return self.client.search(index=self.alias, body=body)
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             raise _unavailable(exc) from exc
 
     def search(self, plan: QueryPlan) -> EngineResult:
@@ -224,12 +219,10 @@ class OpenSearchEngine(SearchEngine):
         self.ensure_index()
         try:
             return self.client.count(index=self.alias)["count"]
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             raise _unavailable(exc) from exc
 
     def indexed_ids(self) -> set[int]:
-        from opensearchpy import helpers
-
         self.ensure_index()
         try:
             return {
@@ -238,7 +231,7 @@ class OpenSearchEngine(SearchEngine):
                     self.client, index=self.alias, query={"_source": False}, size=5000
                 )
             }
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             raise _unavailable(exc) from exc
 
     def verify(self) -> list[str]:
@@ -246,7 +239,7 @@ class OpenSearchEngine(SearchEngine):
             if not self.client.indices.exists_alias(name=self.alias):
                 return [f"Không có chỉ mục {self.alias} trên OpenSearch."]
             health = self.client.cluster.health(index=self.alias)
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             return [str(_unavailable(exc))]
         if health.get("status") == "red":
             return [f"Chỉ mục {self.alias} trên OpenSearch đang ở trạng thái đỏ (thiếu phân mảnh)."]
@@ -272,14 +265,14 @@ class OpenSearchEngine(SearchEngine):
                     index=self.alias,
                     body={"_meta": {mapping.STAMP: mapping.stored_stamp(self.stamp)}},
                 )
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             raise _unavailable(exc) from exc
 
     def format_stamp(self) -> str | None:
         self.ensure_index()
         try:
             mappings = self.client.indices.get_mapping(index=self.alias)
-        except self._errors() as exc:
+        except OpenSearchException as exc:
             raise _unavailable(exc) from exc
         for description in mappings.values():
             return mapping.read_stamp(description["mappings"].get("_meta", {}).get(mapping.STAMP))

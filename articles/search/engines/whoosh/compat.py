@@ -177,11 +177,10 @@ class SegmentBuilder:
     pickles each run to a temporary file and merges them back, then reads
     each document's field length back from disk per posting: two thirds of
     a build's time (cProfile of a rebuild worker). Here the postings of the
-    segment are kept in flat arrays per field (term number, document,
-    weight, encoded positions) and handed to the codec's field writer in
-    term order at the end, with the lengths known from adding them. The
-    files written are the same (``tests/test_rebuild.py`` compares every
-    posting, length, stored field and column with Whoosh's own writer's).
+    segment are kept in compact arrays per field (``_FieldPostings``) and
+    handed to the codec's field writer in term order at the end, with the
+    lengths known from adding them. The files written are the same bytes
+    (``check()`` at every start and ``tests/test_segment_builder.py``).
     """
 
     def __init__(self, index) -> None:
@@ -248,7 +247,6 @@ class _FieldPostings:
         fmt = fieldobj.format
         # Counts alone while every posting is (count, weight == count, encode(count)).
         self.counts: array | None = array("H") if type(fmt) is Frequency else None
-        self._encode = encode_frequency  # what Frequency.word_values writes
         self._encoded: dict[int, bytes] = {}
         self.weights = array("d")
         self.ends = array("I")  # where each posting's value ends in ``blob``
@@ -276,7 +274,8 @@ class _FieldPostings:
         return term
 
     def _add_counts(self, items) -> bool:
-        encoded, encode = self._encoded, self._encode
+        # The value a count gets from Frequency (and from PreAnalyzedText).
+        encoded, encode = self._encoded, encode_frequency
         for _, freq, weight, vbytes in items:
             value = encoded.get(freq)
             if value is None:
