@@ -495,6 +495,18 @@ def table(results: dict) -> str:
                     f"median {update['median_visible_after_ms']} ms",
                 )
             )
+    switch = results.get("switch")
+    if switch:
+        rows.append(("Rebuild under gunicorn", f"{switch['build_seconds']} s"))
+        shrank = len(switch["fewer_results_during_build"])
+        during = switch["during_build"]["p95_ms"]
+        rows.append(("  searches during it: p95, fewer results", f"{during} ms, {shrank}"))
+        for key, label in (
+            ("warm_before", "  the mix before it, p50 / p95"),
+            ("right_after", "  first pass after the switch"),
+            ("first_on_new", "  first pass on the new index"),
+        ):
+            rows.append((label, f"{switch[key]['p50_ms']} / {switch[key]['p95_ms']} ms"))
     width = max(len(r[0]) for r in rows) if rows else 0
     head = f"Corpus {results['size']} articles, {results['cpu_count']} CPUs"
     return "\n".join([head, "-" * len(head)] + [f"{k.ljust(width)}  {v}" for k, v in rows])
@@ -515,7 +527,7 @@ def main() -> None:
     parser.add_argument(
         "--skip",
         default="",
-        help="Phases to skip, comma-separated: import,build,latency,http,update",
+        help="Phases to skip, comma-separated: import,build,latency,http,update,switch",
     )
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -555,6 +567,10 @@ def main() -> None:
         results["http"] = phase_http(
             data, args.http_requests, args.http_seconds, args.concurrency, "update" not in skip
         )
+    if "switch" not in skip:
+        from switch import phase_switch
+
+        results["switch"] = phase_switch(data, args.workers)
     results["load_average_at_end"] = os.getloadavg()
     results["cpu_seconds_total"] = round(cpu_seconds(), 1)
 

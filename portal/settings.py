@@ -181,6 +181,10 @@ else:
     raise ImproperlyConfigured(
         f"PORTAL_SEARCH_ENGINE={PORTAL_SEARCH_ENGINE!r}: use 'whoosh' or 'opensearch'."
     )
+# After a rebuild, each serving process readies the new index for at most
+# this many seconds (replaying its recent searches) before reading it; 0
+# reads it cold at once (articles/search/engines/whoosh/warming.py).
+PORTAL_WARM_SECONDS = float(os.environ.get("PORTAL_WARM_SECONDS", "60"))
 # Index writes go through the queue drained after commit (articles/search/index/queue.py).
 HAYSTACK_SIGNAL_PROCESSOR = "articles.search.index.queue.QueuedSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20

@@ -55,7 +55,7 @@ def _same_index(a, b, tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_the_search_documents_segment_is_byte_for_byte_whooshs(tmp_path, generated_articles):
-    generated_articles(120, seed=3)
+    generated_articles(300, seed=3)
     engine = get_engine()
     docs = [
         engine.whoosh_fields(d) for d in documents(Article.objects.with_relations().order_by("pk"))
@@ -65,7 +65,7 @@ def test_the_search_documents_segment_is_byte_for_byte_whooshs(tmp_path, generat
     a = _write(tmp_path / "whoosh", engine.schema, docs, builder=False)
     b = _write(tmp_path / "builder", engine.schema, docs, builder=True)
     _same_index(a, b, tmp_path)
-    assert b.doc_count() == 120
+    assert b.doc_count() == 300
 
 
 def test_fields_with_boosts_analyzers_and_numbers_are_written_the_same(tmp_path):

@@ -12,6 +12,7 @@ old generation, whole, until then.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
@@ -70,13 +71,16 @@ def resident_mb(pids: Sequence[int]) -> float:
 
 
 def _family() -> list[int]:
-    """This process and its children (the pool's workers)."""
+    """This process and its children (the pool's workers, which the pool's
+    own threads start: each thread's children are listed apart)."""
     pid = os.getpid()
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    return [pid, *map(int, children)]
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += map(int, (task / "children").read_text().split())
+        except OSError:
+            continue
+    return [pid, *children]
 
 
 def index_size(path: str | Path) -> int:
@@ -137,6 +141,10 @@ def build(
         index = FileStorage(str(target)).create_index(engine.schema)
         # Worker processes open their own database connections.
         connections.close_all()
+        # The workers share the parent's objects until they write to them, and
+        # a garbage collection in a worker writes to every one it tracks:
+        # frozen, they stay shared (and counted once) in every worker.
+        gc.freeze()
         context = multiprocessing.get_context("fork")
         done = context.Value("q", 0)
         _job_context.update(engine=engine, target=target, done=done)
@@ -144,7 +152,7 @@ def build(
         finishing = False
         resident = 0.0
         try:
-            with context.Pool(workers) as pool:
+            with context.Pool(workers, maxtasksperchild=1) as pool:
                 pending = [pool.apply_async(_write_segment, (job,)) for job in _jobs(ids, size)]
                 while not all(job.ready() for job in pending):
                     time.sleep(0.5)
@@ -156,6 +164,7 @@ def build(
                 # In the order of the articles (a worker's error is raised here).
                 segments = [job.get() for job in pending]
         finally:
+            gc.unfreeze()
             _job_context.clear()
         progress.update(len(ids))
         # Listing the workers' segments is the whole commit (public API: a

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import whoosh
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    STORED_COLUMN,
+    W3LeafMatcher,
+    W3PostingsWriter,
+    _lenfield,
+)
 from whoosh.columns import TranslatingColumnReader
 from whoosh.formats import Frequency
 from whoosh.scoring import BM25F
@@ -178,9 +184,10 @@ class SegmentBuilder:
     each document's field length back from disk per posting: two thirds of
     a build's time (cProfile of a rebuild worker). Here the postings of the
     segment are kept in compact arrays per field (``_FieldPostings``) and
-    handed to the codec's field writer in term order at the end, with the
-    lengths known from adding them. The files written are the same bytes
-    (``check()`` at every start and ``tests/test_segment_builder.py``).
+    handed to the codec's field writer in term order at the end, a block at
+    a time (``_BlockWriter``), with the lengths known from adding them. The
+    files written are the same bytes (``check()`` at every start and
+    ``tests/test_segment_builder.py``).
     """
 
     def __init__(self, index) -> None:
@@ -311,6 +318,9 @@ class _FieldPostings:
         self.counts = None
 
     def write(self, fieldwriter, fieldname: str, fieldobj) -> None:
+        # The values as bytes, the buffer let go of before anything else is
+        # made: a worker's peak memory is reached while writing.
+        blob, self.blob = bytes(self.blob), bytearray()
         # Terms in byte order, each term's postings in document order.
         by_bytes = sorted(self.term_ids.items())
         rank = np.empty(len(by_bytes), dtype=np.int32)
@@ -324,38 +334,42 @@ class _FieldPostings:
         length_of = np.zeros(int(doc_numbers.max()) + 1 if len(doc_numbers) else 1, dtype=np.int64)
         for doc, length in self.lengths.items():
             length_of[doc] = length
-        postings = self._postings(order, docs, length_of)
+        postings = self._postings(order, docs, length_of, blob)
         fieldwriter.start_field(fieldname, fieldobj)
-        add = fieldwriter.add
+        blocks = _BlockWriter(fieldwriter)
+        total = len(order)
         chunk: tuple[list, ...] = ([], [], [], [])
         chunk_start = chunk_end = 0
         start = 0
         for (tbytes, _), end in zip(by_bytes, term_ends, strict=True):
             fieldwriter.start_term(tbytes)
-            for i in range(start, end):
-                if i >= chunk_end:
-                    chunk_start, chunk_end = i, min(i + WRITE_CHUNK, len(order))
+            for block_start in range(start, end, blocks.limit):
+                block_end = min(block_start + blocks.limit, end)
+                if block_end > chunk_end:
+                    chunk_start, chunk_end = block_start, min(block_start + WRITE_CHUNK, total)
                     chunk = postings(chunk_start, chunk_end)
-                j = i - chunk_start
-                add(chunk[0][j], chunk[1][j], chunk[2][j], chunk[3][j])
+                a, b = block_start - chunk_start, block_end - chunk_start
+                blocks.fill(chunk[0][a:b], chunk[1][a:b], chunk[2][a:b], chunk[3][a:b])
+                if block_end < end:
+                    blocks.write()
+            # The term's last block is written by the codec, flagged as last.
             fieldwriter.finish_term()
             start = end
         fieldwriter.finish_field()
 
-    def _postings(self, order, docs, length_of):
+    def _postings(self, order, docs, length_of, blob: bytes):
         """A function giving the postings ``order[start:end]`` as lists:
         documents, weights, values and lengths (as Python objects only a
         chunk at a time: for a whole field they would take hundreds of MB)."""
         counts = np.frombuffer(self.counts, dtype=np.uint16) if self.counts is not None else None
         weights = np.frombuffer(self.weights, dtype=np.float64)
         ends = np.frombuffer(self.ends, dtype=np.uint32)
-        blob = bytes(self.blob)
         encoded = self._encoded
 
         def postings(start: int, end: int) -> tuple[list, ...]:
             chosen = order[start:end]
             chunk_docs = docs[chosen]
-            lengths = [length or None for length in length_of[chunk_docs].tolist()]
+            lengths = length_of[chunk_docs].tolist()
             if counts is not None:
                 chunk_counts = counts[chosen].tolist()
                 chunk_weights = [float(c) for c in chunk_counts]
@@ -368,6 +382,35 @@ class _FieldPostings:
             return chunk_docs.tolist(), chunk_weights, values, lengths
 
         return postings
+
+
+class _BlockWriter:
+    """Fills the codec's block buffer a block at a time.
+
+    ``W3PostingsWriter.add_posting`` buffers one posting per Python call
+    (about 2,000 per article: half of writing a segment) and keeps each
+    block's statistics as it goes; here a whole block is set at once, with
+    the statistics ``add_posting`` would have kept, and the codec's own
+    ``_write_block`` and ``finish_postings`` turn it into bytes.
+    """
+
+    def __init__(self, fieldwriter) -> None:
+        self.postings = fieldwriter._postwriter
+        self.limit = self.postings._blocklimit
+
+    def fill(self, ids: list, weights: list, values: list, lengths: list) -> None:
+        postings = self.postings
+        postings._ids = array("I", ids)
+        postings._weights = array("f", weights)
+        postings._values = [value for value in values if value]
+        heaviest = max(weights)
+        postings._maxweight = heaviest if heaviest > 0 else 0
+        known = [length for length in lengths if length]
+        postings._minlength = min(known) if known else None
+        postings._maxlength = max(known) if known else 0
+
+    def write(self) -> None:
+        self.postings._write_block()
 
 
 def segment_writer(index, **options) -> SegmentWriter:
@@ -387,6 +430,7 @@ def finalize_segment(writer: SegmentWriter):
 
 _CLASS_ATTRIBUTES = {
     W3LeafMatcher: ("_read_data", "_goto", "is_active"),
+    W3PostingsWriter: ("_write_block", "finish_postings"),
     BM25F: ("idf",),
     SegmentWriter: (
         "_finalize_segment",
@@ -472,9 +516,12 @@ def _check_on_an_index() -> list[str]:
                 missing.append(f"postings/columns ({type(exc).__name__}: {exc})")
         # A rebuild worker's segment, listed by the parent's commit; the
         # builder's segment must be the bytes Whoosh's writer writes.
+        # More documents than a postings block holds (128), so that a term
+        # spans blocks.
         documents = [
             {"body": "báo chí báo chí xuất bản", "pub": 11},
             {"body": "bưu chính", "pub": 12},
+            *({"body": "tin " * (n % 4 + 1), "pub": n} for n in range(300)),
         ]
         try:
             worker = segment_writer(ix, compound=False)
@@ -490,7 +537,7 @@ def _check_on_an_index() -> list[str]:
         if _segment_bytes(ix.storage, reference) != _segment_bytes(ix.storage, built):
             missing.append("SegmentBuilder writes other bytes than SegmentWriter")
         ix.writer().commit(mergetype=lambda writer, existing: [*existing, built])
-        if ix.doc_count() != 4:
+        if ix.doc_count() != 2 + len(documents):
             missing.append("segments written apart and committed together")
         ix.storage.close()
     return missing

@@ -40,6 +40,7 @@ from articles.search.engines.whoosh.snapshot import Segment, Snapshot
 from articles.search.engines.whoosh.spellings import Spellings
 from articles.search.engines.whoosh.store import LRU, DecodedStore
 from articles.search.engines.whoosh.translate import translate
+from articles.search.engines.whoosh.warming import Recent, Warming
 from articles.search.plan import EngineResult, QueryPlan
 
 # What reading a damaged index raises (a missing or truncated file, corrupt
@@ -60,6 +61,9 @@ DAMAGE = (
 
 # Memory for decoded posting lists per process (PORTAL_SEARCH_CACHE_MB).
 SEARCH_CACHE_MB = 96
+# How long a serving process may spend readying a rebuilt generation before
+# it reads it (PORTAL_WARM_SECONDS; 0: read it cold at once).
+WARM_SECONDS = 60.0
 WRITE_RETRY_DELAY = 0.05
 DOCUMENT_ID_PREFIX = "articles.article."
 
@@ -97,10 +101,12 @@ class WhooshWriter(IndexWriter):
         self._lock = engine.generations.write_lock(timeout)
         self._lock.__enter__()
         try:
+            index = engine.index()
+            # This process may still be reading the previous generation (see
+            # ``warming``): the checksums are those of the one written.
+            self._path = Path(index.storage.folder)
             # Separate segment files: readers copy a compound segment into memory.
-            self._writer = engine.index().writer(
-                timeout=timeout, delay=WRITE_RETRY_DELAY, compound=False
-            )
+            self._writer = index.writer(timeout=timeout, delay=WRITE_RETRY_DELAY, compound=False)
         except LockError as exc:
             self._lock.__exit__(None, None, None)
             raise IndexLocked(str(exc)) from exc
@@ -125,7 +131,7 @@ class WhooshWriter(IndexWriter):
     def commit(self) -> None:
         try:
             self._writer.commit(mergetype=merge_edit_segments)
-            checksums.record(self.engine.path)
+            checksums.record(self._path)
             self.engine.generations.note_changes(sorted(self.changed))
         finally:
             self._lock.__exit__(None, None, None)
@@ -141,9 +147,19 @@ class WhooshEngine(SearchEngine):
     name = "whoosh"
 
     def __init__(
-        self, path: str | Path, schema: Schema, *, cache_mb: int = SEARCH_CACHE_MB, stamp: str = ""
+        self,
+        path: str | Path,
+        schema: Schema,
+        *,
+        cache_mb: int = SEARCH_CACHE_MB,
+        stamp: str = "",
+        warm_seconds: float = WARM_SECONDS,
     ):
         self.generations = Generations(path, stamp)
+        self.cache_mb = cache_mb
+        self.warm_seconds = warm_seconds
+        self.recent = Recent()
+        self.warming: Warming | None = None
         self.path = self.generations.current()
         self.schema = schema
         self._lock = threading.RLock()
@@ -160,27 +176,71 @@ class WhooshEngine(SearchEngine):
     # -- the index on disk --------------------------------------------------------
 
     def _follow(self) -> None:
-        """Move to the serving generation if a rebuild switched since last look."""
+        """Move to the serving generation if a rebuild switched since last look.
+
+        A process that has been answering searches first readies the new
+        generation in a thread (``warming``) and answers from the one it
+        has meanwhile; one that has not moves at once.
+        """
         name = self.generations.current_name()
-        if name is not None and name != self.path.name:
-            self.close()
-            self.path = self.generations.root / name
-            self._segments.clear()
-            self._postings.drop(lambda key: True)
-            self._decoded = DecodedStore(self.path)
-            self._decoded_for = None
+        if name is None or name == self.path.name:
+            return
+        if self._snapshot is not None and self.recent and self.warm_seconds > 0:
+            warming = self.warming
+            if warming is None or warming.name != name:
+                self.warming = Warming(name, self._engine_of, self.recent, self.warm_seconds)
+                return
+            if not warming.done:
+                return
+            self.warming = None
+            if warming.error is None and warming.engine is not None:
+                self._adopt(warming.engine)
+                return
+        self.close()
+        self.path = self.generations.root / name
+        self._segments.clear()
+        self._postings.drop(lambda key: True)
+        self._decoded = DecodedStore(self.path)
+        self._decoded_for = None
+
+    def _engine_of(self) -> WhooshEngine:
+        """An engine of its own reading the serving generation (for warming)."""
+        return WhooshEngine(
+            self.generations.root, self.schema, cache_mb=self.cache_mb, warm_seconds=0
+        )
+
+    def _adopt(self, other: WhooshEngine) -> None:
+        """Read through ``other``'s generation, searcher and arrays from now on."""
+        self.close()
+        self.path = other.path
+        self._index, self._searcher, self._snapshot = other._index, other._searcher, other._snapshot
+        self._segments, self._postings = other._segments, other._postings
+        self._decoded, self._decoded_for = other._decoded, other._decoded_for
 
     def index(self):
+        """The serving generation's index: what writers write to."""
         with self._lock:
             self._follow()
-            if self._index is None:
-                self.path.mkdir(parents=True, exist_ok=True)
-                storage = FileStorage(str(self.path))
-                if whoosh_index.exists(storage):
-                    self._index = storage.open_index(schema=self.schema)
-                else:
-                    self._index = storage.create_index(self.schema)
-            return self._index
+            warming = self.warming
+            if warming is not None and warming.engine is not None:
+                # Read here once warm; written to now.
+                return warming.engine.index()
+            if warming is not None:
+                return self._open_index(self.generations.root / warming.name)
+            return self._read_index()
+
+    def _read_index(self):
+        """The index of the generation this process reads."""
+        if self._index is None:
+            self._index = self._open_index(self.path)
+        return self._index
+
+    def _open_index(self, path: Path):
+        path.mkdir(parents=True, exist_ok=True)
+        storage = FileStorage(str(path))
+        if whoosh_index.exists(storage):
+            return storage.open_index(schema=self.schema)
+        return storage.create_index(self.schema)
 
     def close(self) -> None:
         with self._lock:
@@ -189,6 +249,7 @@ class WhooshEngine(SearchEngine):
             self._searcher = None
             self._snapshot = None
             self._index = None
+            self.warming = None  # a warming thread's result is no longer wanted
 
     def whoosh_fields(self, document: Document) -> dict:
         """The Whoosh field values of a search document (None: field left out)."""
@@ -210,7 +271,9 @@ class WhooshEngine(SearchEngine):
         self._follow()
         if self._searcher is None:
             self._index = None
-            self._searcher = self._opened(self.index().searcher(weighting=BM25F(B=0.75, K1=1.2)))
+            self._searcher = self._opened(
+                self._read_index().searcher(weighting=BM25F(B=0.75, K1=1.2))
+            )
             self._snapshot = None
         elif not self._searcher.up_to_date():
             self._searcher = self._opened(self._searcher.refresh())
@@ -272,6 +335,7 @@ class WhooshEngine(SearchEngine):
             # One snapshot for the whole query: refreshing could close the
             # searcher this query reads.
             snapshot = self.snapshot()
+            self.recent.plan(plan)
             total, ranked, facets = ranking.run(snapshot, translate(plan), plan)
             hits = [(snapshot.article_id(docnum), score) for docnum, score in ranked]
             return EngineResult(total=total, hits=hits, facets=facets)
@@ -288,6 +352,7 @@ class WhooshEngine(SearchEngine):
     def spelling_variants(self, folded: str) -> dict[str, int]:
         def read() -> dict[str, int]:
             snapshot = self.snapshot()
+            self.recent.spelling(folded)
             if snapshot.spellings is None:
                 snapshot.spellings = Spellings(snapshot.searcher.reader())
             return snapshot.spellings.variants(folded)

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from haystack.backends import BaseEngine, BaseSearchBackend
 
 from articles.search.engines.haystack_glue import PlanBackendMixin, PlanSearchQuery
-from articles.search.engines.whoosh.engine import SEARCH_CACHE_MB, WhooshEngine
+from articles.search.engines.whoosh.engine import SEARCH_CACHE_MB, WARM_SECONDS, WhooshEngine
 from articles.search.engines.whoosh.schema import build_schema
 
 
@@ -37,8 +37,13 @@ class WhooshBackend(PlanBackendMixin, BaseSearchBackend):
             fields = connections[self.connection_alias].get_unified_index().all_searchfields()
             _, schema = build_schema(fields)
             cache_mb = int(getattr(settings, "PORTAL_SEARCH_CACHE_MB", SEARCH_CACHE_MB))
+            warm_seconds = float(getattr(settings, "PORTAL_WARM_SECONDS", WARM_SECONDS))
             self._engine = WhooshEngine(
-                self.path, schema, cache_mb=cache_mb, stamp=document_version()
+                self.path,
+                schema,
+                cache_mb=cache_mb,
+                stamp=document_version(),
+                warm_seconds=warm_seconds,
             )
         return self._engine
 
