@@ -56,6 +56,11 @@ def _warmed(log_path: Path) -> list[tuple[str, int, float]]:
     return [(m[1], int(m[2]), float(m[3])) for m in WARMED.finditer(text)]
 
 
+def _peak_rss_mb(server: run.Gunicorn) -> list[float]:
+    pids = run.worker_pids(server.process.pid)
+    return [round(run.memory_kb(pid).get("VmHWM", 0) / 1024, 1) for pid in pids]
+
+
 def phase_switch(data: Path, workers: int) -> dict:
     queries = query_strings()
     # Searches with words (the ones whose totals a rebuild must keep).
@@ -67,6 +72,7 @@ def phase_switch(data: Path, workers: int) -> dict:
         run.run_load(server.port, "/tim-kiem/", 2, 3 * len(queries), 600)
         before = _pass(server.port, queries)
         totals = _totals(server.port, checked)
+        rss_before = _peak_rss_mb(server)
         run.log("switch: rebuilding under the server")
         env = {
             **os.environ,
@@ -120,6 +126,9 @@ def phase_switch(data: Path, workers: int) -> dict:
             "right_after": run.summary_ms(right_after),
             "while_warming_extra": run.summary_ms(extra),
             "first_on_new": run.summary_ms(first_on_new),
+            # Each worker holds both indexes' arrays while it warms the new one.
+            "worker_peak_rss_mb_before": rss_before,
+            "worker_peak_rss_mb_after": _peak_rss_mb(server),
             "workers_warmed": [
                 {"generation": g, "replayed": n, "seconds": s} for g, n, s in warmed
             ],
