@@ -210,7 +210,16 @@ class SegmentBuilder:
                 postings = self.fields.get(fieldname)
                 if postings is None:
                     postings = self.fields[fieldname] = _FieldPostings(field)
-                length = postings.add(docnum, field.index(value), field.scorable)
+                # A field that counts its own tokens (the search schema's
+                # pre-analyzed text) skips a tuple per posting.
+                counter = getattr(field, "token_counts", None)
+                counts = counter(value) if counter is not None else None
+                kept = None
+                if counts is not None:
+                    kept = postings.add_counts(docnum, counts, field.scorable)
+                if kept is None:
+                    kept = postings.add(docnum, field.index(value), field.scorable)
+                length = kept
             perdoc.add_field(fieldname, field, value if field.stored else None, length)
             column = field.column_type
             if column:
@@ -238,6 +247,15 @@ class SegmentBuilder:
 WRITE_CHUNK = 65_536
 
 
+class _EncodedCounts(dict):
+    """The value Frequency (and the search schema's pre-analyzed text)
+    encodes for each count, made when first asked for."""
+
+    def __missing__(self, count: int) -> bytes:
+        value = self[count] = encode_frequency(count)
+        return value
+
+
 class _FieldPostings:
     """A field's postings in the order added, compactly: term numbers, and
     for each posting either its count alone (a frequency field whose weight
@@ -254,7 +272,7 @@ class _FieldPostings:
         fmt = fieldobj.format
         # Counts alone while every posting is (count, weight == count, encode(count)).
         self.counts: array | None = array("H") if type(fmt) is Frequency else None
-        self._encoded: dict[int, bytes] = {}
+        self._encoded = _EncodedCounts()
         self.weights = array("d")
         self.ends = array("I")  # where each posting's value ends in ``blob``
         self.blob = bytearray()
@@ -265,9 +283,21 @@ class _FieldPostings:
             self._keep_values()
         if self.counts is None:
             self._add_values(items)
+        return self._end_document(docnum, sum(freq for _, freq, _, _ in items) if scorable else 0)
+
+    def add_counts(self, docnum: int, counts: dict[str, int], scorable: bool) -> int | None:
+        """A document's postings as token counts: its length, or None (and
+        nothing added) when they cannot be kept as counts alone."""
+        if self.counts is None or (counts and max(counts.values()) > 0xFFFF):
+            return None
+        term = self._term
+        self.terms.extend([term(token.encode("utf-8")) for token in counts])
+        self.counts.extend(counts.values())
+        return self._end_document(docnum, sum(counts.values()) if scorable else 0)
+
+    def _end_document(self, docnum: int, length: int) -> int:
         self.doc_numbers.append(docnum)
         self.doc_ends.append(len(self.terms))
-        length = sum(freq for _, freq, _, _ in items) if scorable else 0
         if length:
             # What Whoosh's writer reads back for each posting: the length
             # as stored, one byte on a logarithmic scale.
@@ -282,12 +312,9 @@ class _FieldPostings:
 
     def _add_counts(self, items) -> bool:
         # The value a count gets from Frequency (and from PreAnalyzedText).
-        encoded, encode = self._encoded, encode_frequency
+        encoded = self._encoded
         for _, freq, weight, vbytes in items:
-            value = encoded.get(freq)
-            if value is None:
-                value = encoded[freq] = encode(freq)
-            if weight != freq or vbytes != value or freq > 0xFFFF:
+            if weight != freq or vbytes != encoded[freq] or freq > 0xFFFF:
                 return False
         term = self._term
         self.terms.extend([term(tbytes) for tbytes, _, _, _ in items])

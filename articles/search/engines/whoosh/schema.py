@@ -8,6 +8,8 @@ only, which is also all another engine needs to index them.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import KEYWORD, NUMERIC, TEXT, Schema
@@ -69,11 +71,17 @@ class PreAnalyzedText(TEXT):
                 freq = len(poslist)
                 yield token.encode("utf-8"), freq, float(freq) * boost, encode(poslist)
         else:
-            counts: dict[str, int] = {}
-            for token in value.split():
-                counts[token] = counts.get(token, 0) + 1
-            for token, freq in counts.items():
+            for token, freq in Counter(value.split()).items():
                 yield token.encode("utf-8"), freq, float(freq) * boost, encode_frequency(freq)
+
+    def token_counts(self, value) -> Counter | None:
+        """Each token's count, when that is all its postings hold (an
+        unboosted frequency field): what ``compat.SegmentBuilder`` keeps,
+        without a tuple per posting."""
+        fmt = self.format
+        if isinstance(value, str) and type(fmt) is Frequency and fmt.field_boost == 1.0:
+            return Counter(value.split())
+        return None
 
 
 def analyzed_text_field(positions: bool, folded: bool, boost: float = 1.0) -> TEXT:
