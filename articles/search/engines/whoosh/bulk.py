@@ -167,10 +167,13 @@ def build(
             gc.unfreeze()
             _job_context.clear()
         progress.update(len(ids))
+        workers_done = time.perf_counter()
         # Listing the workers' segments is the whole commit (public API: a
         # merge policy returns the segments the new table of contents holds).
         index.writer().commit(mergetype=lambda writer, existing: existing + segments)
+        committed = time.perf_counter()
         warmed = _warm(engine, index, target)
+        warm_done = time.perf_counter()
         if log and warmed:
             log(f"  đã làm sẵn {warmed} tra cứu chậm của chỉ mục đang phục vụ")
         # Edits committed meanwhile went to the serving generation and its
@@ -195,7 +198,13 @@ def build(
         # Sampled twice a second while the workers run; after them the parent alone.
         memory_mb=max(resident, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         # The earlier, cruder figure: every worker's peak RSS counted whole.
-        timings={"memory_upper_bound_mb": peak_memory_mb(workers)},
+        timings={
+            "memory_upper_bound_mb": peak_memory_mb(workers),
+            "workers_seconds": workers_done - started,
+            "commit_seconds": committed - workers_done,
+            "warm_seconds": warm_done - committed,
+            "switch_seconds": time.perf_counter() - warm_done,
+        },
     )
 
 
