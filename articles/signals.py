@@ -1,10 +1,13 @@
-"""Model signals: every change to what the index holds is queued for it,
-and cached reference lists are dropped when they change."""
+"""Signals: every change to what the index holds is queued for it, cached
+reference lists are dropped when they change, and a rebuilt index being
+warmed in this process gives way to the requests it answers."""
 
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from articles.models import Abbreviation, Article, IctField, Province
+from articles.search.engines.whoosh.warming import answering
 from articles.search.index.queue import queue_for_index
 
 
@@ -80,3 +83,6 @@ for _model, _receiver in _CACHES.items():
     _name = _model.__name__
     post_save.connect(_receiver, sender=_model, weak=False, dispatch_uid=f"cache-{_name}")
     post_delete.connect(_receiver, sender=_model, weak=False, dispatch_uid=f"cache-del-{_name}")
+
+request_started.connect(answering.started, dispatch_uid="warming-gives-way")
+request_finished.connect(answering.finished, dispatch_uid="warming-goes-on")

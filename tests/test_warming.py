@@ -102,3 +102,20 @@ def test_without_warming_a_process_reads_the_new_index_at_once(make_article, ind
     _rebuild_elsewhere(engine)
     assert _total("bưu điện văn hóa xã") == 3
     assert engine.warming is None
+
+
+def test_warming_waits_while_a_request_is_answered(make_article, index_now):
+    from django.core.signals import request_finished, request_started
+
+    engine = _archive(make_article, index_now)
+    assert _total("bưu điện văn hóa xã") == 12
+    _rebuild_elsewhere(engine)
+    request_started.send(sender=None)  # as Django does when a request comes in
+    try:
+        assert _total("bưu điện văn hóa xã") == 12  # starts warming
+        warming = engine.warming
+        assert not warming.wait(timeout=1.5)  # a few ms of work, held back
+    finally:
+        request_finished.send(sender=None)
+    assert warming.wait(timeout=30)
+    assert _total("bưu điện văn hóa xã") == 13
