@@ -80,14 +80,16 @@ def phase_switch(data: Path, workers: int) -> dict:
             "WHOOSH_INDEX_PATH": str(data / "whoosh_index"),
         }
         started = time.perf_counter()
-        build = subprocess.Popen(
-            [run.PYTHON, "manage.py", "build_index", "--workers", str(workers)],
-            cwd=run.REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        # To a file: a pipe left unread while searching would stall the build.
+        build_log = data / "switch-build.log"
+        with build_log.open("w") as out:
+            build = subprocess.Popen(
+                [run.PYTHON, "manage.py", "build_index", "--workers", str(workers)],
+                cwd=run.REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         during: list[float] = []
         shrank: list[str] = []
         i = 0
@@ -100,7 +102,7 @@ def phase_switch(data: Path, workers: int) -> dict:
                 shrank.append(qs)
             i += 1
             time.sleep(GAP)
-        output = build.stdout.read()
+        output = build_log.read_text(errors="replace")
         if build.returncode != 0:
             raise RuntimeError(f"build_index failed:\n{output[-2000:]}")
         build_seconds = time.perf_counter() - started

@@ -155,13 +155,14 @@ class Warming:
         except Exception as exc:  # the process then opens the generation cold
             self.error = exc
             logger.warning("warming generation %s failed: %s", self.name, exc)
+        else:
+            logger.info(
+                "generation %s warmed: %d searches replayed in %.1f s",
+                self.name,
+                self.replayed,
+                time.monotonic() - started,
+            )
         finally:
             sys.setprofile(None)
             self.seconds = time.monotonic() - started
             self._done.set()
-        logger.info(
-            "generation %s warmed: %d searches replayed in %.1f s",
-            self.name,
-            self.replayed,
-            self.seconds,
-        )
